@@ -1,0 +1,1 @@
+//! openti-server
