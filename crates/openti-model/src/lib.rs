@@ -5,6 +5,7 @@
 pub mod complex;
 pub mod entities;
 pub mod enums;
+pub mod evidence;
 pub mod ids;
 pub mod normalize;
 pub mod observation;

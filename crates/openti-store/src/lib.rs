@@ -1,1 +1,257 @@
-//! openti-store
+//! The store: one [`Store`] trait with a SQLite backend (embedded default) and, next, a
+//! PostgreSQL backend. Both pass one shared contract test suite.
+//!
+//! The store is the only place that speaks SQL. It receives normalised
+//! [`Observation`]s in batches and aggregates them into Graph entities (first seen = min,
+//! last seen = max, counts add up), maintaining the derived facts: host first/last seen over
+//! all its facts, subdomains under each registered domain, reverse passive DNS, a hostname's
+//! registrar/registrant from its newest WHOIS, and WHOIS history.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use openti_model::evidence::HostEvidence;
+use openti_model::*;
+use serde_json::Value;
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The query asked for something the store cannot answer (bad cursor, bad search field…).
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// Opening or migrating the database failed.
+    #[error("cannot open database {path}: {message}")]
+    Open {
+        /// Path or URL.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Result alias.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which hosts of a pair a host-pair listing matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairRole {
+    /// The host is the parent (`childHostPairs`).
+    Parent,
+    /// The host is the child (`parentHostPairs`).
+    Child,
+    /// Either (`hostPairs`).
+    Either,
+}
+
+/// Entity set plus the restriction that a Graph path puts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// `/articles`.
+    Articles,
+    /// `/articleIndicators` or `/articles/{id}/indicators`.
+    ArticleIndicators { article: Option<String> },
+    /// `/intelProfiles`.
+    IntelProfiles,
+    /// `/intelligenceProfileIndicators` or `/intelProfiles/{id}/indicators`.
+    ProfileIndicators { profile: Option<String> },
+    /// `/hosts`.
+    Hosts,
+    /// `/hostComponents` or `/hosts/{id}/components`.
+    HostComponents { host: Option<String> },
+    /// `/hostCookies` or `/hosts/{id}/cookies`.
+    HostCookies { host: Option<String> },
+    /// `/hostTrackers` or `/hosts/{id}/trackers`.
+    HostTrackers { host: Option<String> },
+    /// `/hostPorts` or `/hosts/{id}/ports`.
+    HostPorts { host: Option<String> },
+    /// `/hostSslCertificates` or `/hosts/{id}/sslCertificates`.
+    HostSslCertificates { host: Option<String> },
+    /// `/hostPairs` or `/hosts/{id}/{child,parent,}HostPairs`.
+    HostPairs { host: Option<String>, role: PairRole },
+    /// `/passiveDnsRecords` or `/hosts/{id}/passiveDns` (forward).
+    PassiveDns { host: Option<String> },
+    /// `/hosts/{id}/passiveDnsReverse`.
+    PassiveDnsReverse { host: String },
+    /// `/subdomains` or `/hosts/{id}/subdomains`.
+    Subdomains { host: Option<String> },
+    /// `/sslCertificates`.
+    SslCertificates,
+    /// `/sslCertificates/{id}/relatedHosts`.
+    CertificateHosts { certificate: String },
+    /// `/vulnerabilities`.
+    Vulnerabilities,
+    /// `/vulnerabilities/{id}/components`.
+    VulnerabilityComponents { cve: String },
+    /// `/vulnerabilities/{id}/articles`.
+    VulnerabilityArticles { cve: String },
+    /// `/whoisRecords`.
+    WhoisRecords,
+    /// `/whoisHistoryRecords`, `/whoisRecords/{id}/history`, `/hosts/{id}/whois/history`
+    /// (`record` is a whoisRecord id, `host` a host id).
+    WhoisHistory { record: Option<String>, host: Option<String> },
+}
+
+/// A `$search` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// Free text (articles, intel profiles): every term must occur.
+    Text(String),
+    /// Graph's `"path:value"` form (sslCertificates, whoisRecords): the field at `path`
+    /// equals `value` (case-insensitive).
+    Property {
+        /// Path such as `subject/commonName`, `registrant/email`, `nameservers/host/id`.
+        path: String,
+        /// Value.
+        value: String,
+    },
+}
+
+/// A collection request: scope, search, paging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// What to list.
+    pub scope: Scope,
+    /// `$search`.
+    pub search: Option<Search>,
+    /// `$top` (already clamped by the caller to the maximum page size).
+    pub top: u32,
+    /// `$skip`.
+    pub skip: u64,
+    /// Whether to compute the total (`$count=true`).
+    pub count: bool,
+}
+
+/// One page of a collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The entities, each rendered as Graph JSON (with `@odata.type`).
+    pub items: Vec<Value>,
+    /// Total over the whole collection, when requested.
+    pub total: Option<u64>,
+    /// Whether rows follow this page.
+    pub more: bool,
+}
+
+/// Addressable single entities (`/{set}/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityKind {
+    /// article
+    Article,
+    /// articleIndicator
+    ArticleIndicator,
+    /// intelligenceProfile
+    IntelProfile,
+    /// intelligenceProfileIndicator
+    ProfileIndicator,
+    /// host (hostname / ipAddress)
+    Host,
+    /// hostComponent
+    HostComponent,
+    /// hostCookie
+    HostCookie,
+    /// hostTracker
+    HostTracker,
+    /// hostPort
+    HostPort,
+    /// hostSslCertificate
+    HostSslCertificate,
+    /// hostPair
+    HostPair,
+    /// passiveDnsRecord (forward or reverse id)
+    PassiveDnsRecord,
+    /// subdomain
+    Subdomain,
+    /// sslCertificate
+    SslCertificate,
+    /// vulnerability
+    Vulnerability,
+    /// vulnerabilityComponent
+    VulnerabilityComponent,
+    /// whoisRecord
+    WhoisRecord,
+    /// whoisHistoryRecord
+    WhoisHistoryRecord,
+}
+
+/// A batch of normalised observations from one input.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// Identity of this batch within its input (`sha256-of-input:batch-size:index`), recorded in
+    /// the same transaction as its rows so a repeated or resumed run skips it. `None` for
+    /// observations that carry no replay identity (they are always applied).
+    pub key: Option<String>,
+    /// The observations (already normalised).
+    pub observations: Vec<Observation>,
+}
+
+/// What happened to a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Applied: this many observations were merged.
+    Applied(usize),
+    /// Its key was already recorded: nothing was written.
+    AlreadyApplied,
+}
+
+/// A stored API token (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Token id (short, printable).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Permission, e.g. `ThreatIntelligence.Read.All`.
+    pub permission: String,
+    /// Created.
+    pub created: DateTime<Utc>,
+    /// Expiry.
+    pub expires: Option<DateTime<Utc>>,
+    /// Revoked at.
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// Row counts per table (for summaries, health and tests).
+pub type TableCounts = Vec<(String, u64)>;
+
+/// The storage contract. Every backend implements it; one contract test suite runs against
+/// every backend.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Merges a batch in one transaction (all or nothing), recording its key.
+    async fn apply_batch(&self, batch: Batch) -> StoreResult<BatchOutcome>;
+
+    /// One page of a collection.
+    async fn list(&self, query: &ListQuery) -> StoreResult<Page>;
+
+    /// One entity by id, rendered as Graph JSON; `None` if unknown. For `EntityKind::Host` the
+    /// id is a host name or IP (normalised by the caller).
+    async fn get(&self, kind: EntityKind, id: &str) -> StoreResult<Option<Value>>;
+
+    /// The current WHOIS record of a host (`/hosts/{id}/whois`).
+    async fn host_whois(&self, host: &str) -> StoreResult<Option<Value>>;
+
+    /// Facts about one host for the reputation engine; `None` if the host is unknown.
+    async fn host_evidence(&self, host: &str) -> StoreResult<Option<HostEvidence>>;
+
+    /// Stores a new token by the SHA-256 hex of its secret.
+    async fn create_token(&self, record: &TokenRecord, secret_sha256: &str) -> StoreResult<()>;
+
+    /// The token whose secret hashes to `secret_sha256`, if any (revoked/expired included).
+    async fn find_token(&self, secret_sha256: &str) -> StoreResult<Option<TokenRecord>>;
+
+    /// All tokens.
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenRecord>>;
+
+    /// Marks a token revoked; false if unknown.
+    async fn revoke_token(&self, id: &str) -> StoreResult<bool>;
+
+    /// Row counts per table.
+    async fn counts(&self) -> StoreResult<TableCounts>;
+}
