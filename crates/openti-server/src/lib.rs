@@ -1,1 +1,99 @@
-//! openti-server
+//! The OpenTI HTTP application.
+//!
+//! * `/v1.0/security/threatIntelligence/...` — the Graph read API (GET only; other verbs 405),
+//!   behind bearer-token auth with `ThreatIntelligence.Read.All`;
+//! * `/openti/v1/observations` — NDJSON observation ingest (`ThreatIntelligence.ReadWrite.All`);
+//! * `/healthz`, `/readyz` — unauthenticated liveness and readiness.
+//!
+//! Every response carries `request-id` and echoes `client-request-id`; every error uses the
+//! Graph error envelope.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::Router;
+use openti_ingest::{ingest_bytes, IngestOptions};
+use openti_store::Store;
+
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod graph;
+pub mod options;
+pub mod path;
+pub mod render;
+
+use error::ApiError;
+
+/// Largest accepted ingest body.
+pub const MAX_INGEST_BODY: usize = 256 * 1024 * 1024;
+
+/// Server settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Base URL used in `@odata.context` and `@odata.nextLink` (default: from `Host`).
+    pub public_url: Option<String>,
+}
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+}
+
+/// Builds the application router.
+pub fn router(state: AppState) -> Router {
+    let graph = Router::new()
+        .route(graph::PREFIX, any(graph::handle))
+        .route(&format!("{}/", graph::PREFIX), any(graph::handle))
+        .route(&format!("{}/{{*rest}}", graph::PREFIX), any(graph::handle))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_read));
+    let admin = Router::new()
+        .route("/openti/v1/observations", post(ingest_observations))
+        .layer(DefaultBodyLimit::max(MAX_INGEST_BODY))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_read_write));
+    Router::new()
+        .merge(graph)
+        .merge(admin)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { ApiError::not_found("No route matches the request path.") })
+        .with_state(state)
+        .layer(middleware::from_fn(context::request_context))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.counts().await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => ApiError {
+            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            code: "ServiceUnavailable",
+            message: format!("store not ready: {e}"),
+        }
+        .into_response(),
+    }
+}
+
+/// `POST /openti/v1/observations`: NDJSON body, JSON summary answer.
+async fn ingest_observations(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let summary = ingest_bytes(state.store.as_ref(), "request body", &body, &IngestOptions::default(), &mut |_, _| {})
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(render::json(serde_json::to_value(summary).map_err(ApiError::internal)?))
+}
+
+/// Serves the application on a bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

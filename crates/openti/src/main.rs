@@ -1,1 +1,104 @@
-fn main() {}
+//! `openti`: the OpenTI command-line binary.
+//!
+//! Stable contract (scripts rely on it):
+//! * `openti serve [--database PATH|URL] [--listen ADDR:PORT] [--demo]`
+//! * `openti ingest [--database PATH|URL] FILE...` (`-` = standard input)
+//! * `openti token create|list|revoke`
+//!
+//! Readers of external formats will live under `openti import FORMAT`; active collectors get
+//! their own verbs (`collect`, `crawl`, `scan`, `whois`).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+mod db;
+mod demo;
+mod ingest;
+mod serve;
+mod token;
+
+/// Default database when `--database` is not given.
+pub const DEFAULT_DATABASE: &str = "./openti.db";
+
+#[derive(Parser)]
+#[command(name = "openti", version, about = "OpenTI threat-intelligence server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Graph-compatible API.
+    Serve {
+        /// Database path (SQLite) or URL.
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "OPENTI_LISTEN")]
+        listen: String,
+        /// Load the demo dataset and print a ready token (fresh temporary database unless
+        /// --database is given).
+        #[arg(long)]
+        demo: bool,
+        /// Public base URL used in @odata.context / @odata.nextLink (default: from Host).
+        #[arg(long, env = "OPENTI_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Ingest NDJSON observation files (`-` reads standard input).
+    Ingest {
+        /// Database path (SQLite) or URL.
+        #[arg(long, env = "OPENTI_DATABASE", default_value = DEFAULT_DATABASE)]
+        database: String,
+        /// Observations per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Print the summary as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+        /// Input files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPENTI_LOG").unwrap_or_else(|_| "warn,openti=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            Command::Serve { database, listen, demo, public_url } => {
+                serve::run(database, &listen, demo, public_url).await.map(|_| 0u8)
+            }
+            Command::Ingest { database, batch_size, json, files } => {
+                ingest::run(&database, batch_size, json, &files).await
+            }
+            Command::Token { command } => token::run(command).await.map(|_| 0u8),
+        }
+    });
+    match result {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

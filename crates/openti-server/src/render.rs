@@ -1,0 +1,92 @@
+//! Response framing: `@odata.context`, `@odata.count`, `value`, `@odata.nextLink`, `$select`
+//! projection and `text/plain` counts.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::options::QueryOptions;
+
+/// Public base URL of this request (`http://host:port`), from configuration or `Host`.
+pub fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(b) = configured {
+        return b.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// `@odata.context` for a request path (relative to `/v1.0/`).
+pub fn context(base: &str, graph_path: &str, entity: bool) -> String {
+    let suffix = if entity { "/$entity" } else { "" };
+    format!("{base}/v1.0/$metadata#{graph_path}{suffix}")
+}
+
+/// Keeps `id`, `@odata.type` and the selected properties.
+pub fn project(item: Value, select: Option<&[String]>) -> Value {
+    let (Some(select), Value::Object(map)) = (select, &item) else { return item };
+    let mut out = Map::new();
+    for (k, v) in map {
+        if k == "@odata.type" || k == "id" || select.iter().any(|s| s == k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// A single entity with its context first.
+pub fn entity(context: String, item: Value, opts: &QueryOptions) -> Response {
+    let mut out = Map::new();
+    out.insert("@odata.context".into(), Value::String(context));
+    if let Value::Object(m) = project(item, opts.select.as_deref()) {
+        out.extend(m);
+    }
+    json(Value::Object(out))
+}
+
+/// A collection page.
+pub fn collection(context: String, items: Vec<Value>, total: Option<u64>, next_link: Option<String>, opts: &QueryOptions) -> Response {
+    let mut out = Map::new();
+    out.insert("@odata.context".into(), Value::String(context));
+    if let Some(t) = total {
+        out.insert("@odata.count".into(), Value::from(t));
+    }
+    let items = items.into_iter().map(|i| project(i, opts.select.as_deref())).collect();
+    out.insert("value".into(), Value::Array(items));
+    if let Some(n) = next_link {
+        out.insert("@odata.nextLink".into(), Value::String(n));
+    }
+    json(Value::Object(out))
+}
+
+/// The URL of the next page: same path and options, `$skip` advanced by the page size.
+pub fn next_link(base: &str, raw_path: &str, raw_query: Option<&str>, next_skip: u64, page: u32) -> String {
+    let mut parts: Vec<String> = raw_query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let k = p.split('=').next().unwrap_or("").to_ascii_lowercase();
+            k != "$skip" && k != "%24skip" && k != "$top" && k != "%24top"
+        })
+        .map(str::to_string)
+        .collect();
+    parts.push(format!("$top={page}"));
+    parts.push(format!("$skip={next_skip}"));
+    format!("{base}{raw_path}?{}", parts.join("&"))
+}
+
+/// `application/json` with OData metadata level.
+pub fn json(v: Value) -> Response {
+    let mut r = axum::Json(v).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+    );
+    r
+}
+
+/// A bare integer as `text/plain` (the `/$count` form).
+pub fn count(n: u64) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain;charset=utf-8")], n.to_string()).into_response()
+}
