@@ -24,6 +24,8 @@ pub fn parse_line(text: &str) -> Option<Result<Observation, String>> {
         Ok(v) => {
             if v.get("kind").and_then(|k| k.as_str()).is_none() {
                 Err("missing string field `kind`".to_string())
+            } else if let Some(e) = check_times(&v) {
+                Err(e)
             } else {
                 serde_json::from_value::<Observation>(v).map_err(|e| describe(&e.to_string()))
             }
@@ -33,6 +35,24 @@ pub fn parse_line(text: &str) -> Option<Result<Observation, String>> {
         let kind = o.kind_name();
         o.normalize().map_err(|e| format!("{kind}: {e}"))
     }))
+}
+
+/// Top-level fields that hold RFC 3339 times in some observation kind.
+const TIME_FIELDS: &[&str] = &[
+    "time", "first_seen", "last_seen", "issued", "expires", "registered", "updated", "created", "modified",
+    "published", "first_active",
+];
+
+/// Names the first time field that is not RFC 3339 (serde's own message loses the field name
+/// inside flattened structs).
+fn check_times(v: &serde_json::Value) -> Option<String> {
+    TIME_FIELDS.iter().find_map(|f| match v.get(*f) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => None,
+        Some(other) => Some(format!(
+            "field `{f}`: invalid date-time {other}, expected RFC 3339 such as \"2024-01-31T12:00:00Z\""
+        )),
+    })
 }
 
 fn describe(serde_msg: &str) -> String {
@@ -55,6 +75,8 @@ mod tests {
         assert!(parse_line("{").unwrap().unwrap_err().starts_with("invalid JSON"));
         assert_eq!(parse_line("[1]").unwrap().unwrap_err(), "expected a JSON object");
         assert!(parse_line(r#"{"kind":"bogus"}"#).unwrap().unwrap_err().starts_with("unknown kind"));
+        let bad_time = parse_line(r#"{"kind":"dns","name":"a.test","type":"A","value":"192.0.2.1","time":"yesterday"}"#);
+        assert!(bad_time.unwrap().unwrap_err().contains("field `time`"));
         assert!(parse_line(r#"{"x":1}"#).unwrap().unwrap_err().contains("kind"));
         let bad_ip = parse_line(r#"{"kind":"dns","name":"a.test","type":"A","value":"1.2.3","time":"2024-01-01T00:00:00Z"}"#);
         assert!(bad_ip.unwrap().unwrap_err().contains("invalid IP"));

@@ -232,7 +232,8 @@ pub enum Observation {
         host: String,
         /// Cookie name.
         name: String,
-        /// Cookie domain.
+        /// Cookie domain (empty or absent: the host).
+        #[serde(default)]
         domain: String,
         /// When.
         #[serde(flatten)]

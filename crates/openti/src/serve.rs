@@ -36,7 +36,7 @@ pub async fn run(database: Option<String>, listen: &str, demo: bool, public_url:
         println!("Try:");
         println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/intelProfiles?$top=3'");
         println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/www.example.com/passiveDns'");
-        println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/www.example.com/reputation'");
+        println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/grid-updates.test/reputation'");
         println!("token: {t}");
     }
     use std::io::Write;

@@ -25,6 +25,7 @@ fn malformed_lines_are_reported_and_good_lines_stored() {
     assert!(msg(2).contains("invalid JSON"), "{}", msg(2));
     assert!(msg(4).contains("unknown kind"), "{}", msg(4));
     assert!(msg(5).contains("192.0.2.300"), "{}", msg(5));
+    assert!(msg(7).contains("field `time`"), "{}", msg(7));
     assert!(msg(9).contains("object"), "{}", msg(9));
     assert!(msg(14).contains("CVE"), "{}", msg(14));
     // the human report names file and line
