@@ -8,6 +8,9 @@ pub mod ndjson;
 pub mod pipeline;
 
 pub use ndjson::{parse_line, LineError};
-pub use pipeline::{ingest_bytes, ingest_path, IngestOptions, IngestSummary};
+pub use pipeline::{
+    digest_reader, ingest_bytes, ingest_path, ingest_records, IngestError, IngestOptions,
+    IngestSummary, Record,
+};
 
 pub use openti_model::Observation;

@@ -39,8 +39,17 @@ pub fn parse_line(text: &str) -> Option<Result<Observation, String>> {
 
 /// Top-level fields that hold RFC 3339 times in some observation kind.
 const TIME_FIELDS: &[&str] = &[
-    "time", "first_seen", "last_seen", "issued", "expires", "registered", "updated", "created", "modified",
-    "published", "first_active",
+    "time",
+    "first_seen",
+    "last_seen",
+    "issued",
+    "expires",
+    "registered",
+    "updated",
+    "created",
+    "modified",
+    "published",
+    "first_active",
 ];
 
 /// Names the first time field that is not RFC 3339 (serde's own message loses the field name
@@ -72,15 +81,33 @@ mod tests {
     fn lines_are_classified() {
         assert!(parse_line("   ").is_none());
         assert!(parse_line("# comment").is_none());
-        assert!(parse_line("{").unwrap().unwrap_err().starts_with("invalid JSON"));
-        assert_eq!(parse_line("[1]").unwrap().unwrap_err(), "expected a JSON object");
-        assert!(parse_line(r#"{"kind":"bogus"}"#).unwrap().unwrap_err().starts_with("unknown kind"));
-        let bad_time = parse_line(r#"{"kind":"dns","name":"a.test","type":"A","value":"192.0.2.1","time":"yesterday"}"#);
+        assert!(parse_line("{")
+            .unwrap()
+            .unwrap_err()
+            .starts_with("invalid JSON"));
+        assert_eq!(
+            parse_line("[1]").unwrap().unwrap_err(),
+            "expected a JSON object"
+        );
+        assert!(parse_line(r#"{"kind":"bogus"}"#)
+            .unwrap()
+            .unwrap_err()
+            .starts_with("unknown kind"));
+        let bad_time = parse_line(
+            r#"{"kind":"dns","name":"a.test","type":"A","value":"192.0.2.1","time":"yesterday"}"#,
+        );
         assert!(bad_time.unwrap().unwrap_err().contains("field `time`"));
-        assert!(parse_line(r#"{"x":1}"#).unwrap().unwrap_err().contains("kind"));
-        let bad_ip = parse_line(r#"{"kind":"dns","name":"a.test","type":"A","value":"1.2.3","time":"2024-01-01T00:00:00Z"}"#);
+        assert!(parse_line(r#"{"x":1}"#)
+            .unwrap()
+            .unwrap_err()
+            .contains("kind"));
+        let bad_ip = parse_line(
+            r#"{"kind":"dns","name":"a.test","type":"A","value":"1.2.3","time":"2024-01-01T00:00:00Z"}"#,
+        );
         assert!(bad_ip.unwrap().unwrap_err().contains("invalid IP"));
-        let ok = parse_line(r#"{"kind":"cookie","host":"a.test","name":"sid","domain":".a.test","time":"2024-01-01T00:00:00Z"}"#);
+        let ok = parse_line(
+            r#"{"kind":"cookie","host":"a.test","name":"sid","domain":".a.test","time":"2024-01-01T00:00:00Z"}"#,
+        );
         assert!(ok.unwrap().is_ok());
     }
 }

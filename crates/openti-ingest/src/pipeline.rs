@@ -7,6 +7,7 @@
 //! different input still add to counts and widen first/last seen.
 
 use std::io::{BufRead, BufReader, Read};
+
 use std::path::Path;
 
 use openti_model::Observation;
@@ -114,7 +115,10 @@ pub async fn ingest_path(
     progress: &mut (dyn FnMut(u64, &IngestSummary) + Send),
 ) -> Result<IngestSummary, IngestError> {
     let name = path.display().to_string();
-    let io = |source| IngestError::Io { input: name.clone(), source };
+    let io = |source| IngestError::Io {
+        input: name.clone(),
+        source,
+    };
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(io)?;
@@ -137,66 +141,137 @@ pub async fn ingest_bytes(
     ingest_lines(store, name, &digest, BufReader::new(bytes), opts, progress).await
 }
 
-async fn ingest_lines<R: BufRead>(
+async fn ingest_lines<R: BufRead + Send>(
     store: &dyn Store,
     name: &str,
     digest: &str,
-    mut reader: R,
+    reader: R,
     opts: &IngestOptions,
     progress: &mut (dyn FnMut(u64, &IngestSummary) + Send),
 ) -> Result<IngestSummary, IngestError> {
+    let records = NdjsonRecords {
+        reader,
+        line_no: 0,
+        consumed: 0,
+        buf: Vec::new(),
+    };
+    ingest_records(store, name, digest, records, opts, progress).await
+}
+
+/// One unit of input as a reader sees it: its position (line, frame or packet number, 1-based),
+/// the input bytes consumed so far, and what it yielded (`None`: nothing to ingest, e.g. a blank
+/// line or a DNS query without answers; otherwise one or more observations, or an error).
+#[derive(Debug)]
+pub struct Record {
+    /// 1-based position in the input (line, frame, packet, object).
+    pub position: u64,
+    /// Input bytes consumed up to and including this record (for progress).
+    pub consumed: u64,
+    /// The outcome.
+    pub outcome: Option<Result<Vec<Observation>, String>>,
+}
+
+struct NdjsonRecords<R> {
+    reader: R,
+    line_no: u64,
+    consumed: u64,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Iterator for NdjsonRecords<R> {
+    type Item = Result<Record, std::io::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Err(e) => Some(Err(e)),
+            Ok(0) => None,
+            Ok(n) => {
+                self.consumed += n as u64;
+                self.line_no += 1;
+                let outcome = match std::str::from_utf8(&self.buf) {
+                    Err(_) => Some(Err("line is not valid UTF-8".to_string())),
+                    Ok(text) => parse_line(text).map(|r| r.map(|o| vec![o])),
+                };
+                Some(Ok(Record {
+                    position: self.line_no,
+                    consumed: self.consumed,
+                    outcome,
+                }))
+            }
+        }
+    }
+}
+
+/// The generic pipeline: records from any reader → keyed batches → store.
+///
+/// `digest` identifies the input (SHA-256 of its bytes). Records are cut into batches of
+/// `opts.batch_size` records; batch `i` has key `digest:size:i` and is written in one
+/// transaction together with its key, so re-running the same input skips committed batches.
+/// A record's error is reported with its position and never stops the run.
+pub async fn ingest_records<I>(
+    store: &dyn Store,
+    name: &str,
+    digest: &str,
+    records: I,
+    opts: &IngestOptions,
+    progress: &mut (dyn FnMut(u64, &IngestSummary) + Send),
+) -> Result<IngestSummary, IngestError>
+where
+    I: Iterator<Item = Result<Record, std::io::Error>> + Send,
+{
     let size = opts.batch_size.max(1);
     let mut summary = IngestSummary::default();
     let mut batch: Vec<Observation> = Vec::with_capacity(size);
-    let mut lines_in_batch = 0usize;
+    let mut in_batch = 0usize;
     let mut index = 0u64;
-    let mut line_no = 0u64;
     let mut consumed = 0u64;
-    let mut buf = Vec::new();
+    let mut records = records.peekable();
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| IngestError::Io { input: name.to_string(), source })?;
-        let eof = n == 0;
-        if !eof {
-            consumed += n as u64;
-            line_no += 1;
-            lines_in_batch += 1;
-            match std::str::from_utf8(&buf) {
-                Err(_) => {
+        let next = records.next();
+        let eof = next.is_none();
+        if let Some(rec) = next {
+            let rec = rec.map_err(|source| IngestError::Io {
+                input: name.to_string(),
+                source,
+            })?;
+            consumed = rec.consumed;
+            in_batch += 1;
+            match rec.outcome {
+                None => {}
+                Some(Ok(obs)) => {
                     summary.read += 1;
-                    summary.reject(line_no, "line is not valid UTF-8".into());
+                    batch.extend(obs);
                 }
-                Ok(text) => match parse_line(text) {
-                    None => {}
-                    Some(Ok(o)) => {
-                        summary.read += 1;
-                        batch.push(o);
-                    }
-                    Some(Err(message)) => {
-                        summary.read += 1;
-                        summary.reject(line_no, message);
-                    }
-                },
+                Some(Err(message)) => {
+                    summary.read += 1;
+                    summary.reject(rec.position, message);
+                }
             }
         }
-        if lines_in_batch == size || (eof && lines_in_batch > 0) {
+        if in_batch == size || (eof && in_batch > 0) {
             let key = format!("{digest}:{size}:{index}");
             let observations = std::mem::take(&mut batch);
             let n_obs = observations.len() as u64;
             if n_obs > 0 {
                 let outcome = store
-                    .apply_batch(Batch { key: Some(key), observations })
+                    .apply_batch(Batch {
+                        key: Some(key),
+                        observations,
+                    })
                     .await
-                    .map_err(|source| IngestError::Store { input: name.to_string(), index, source })?;
+                    .map_err(|source| IngestError::Store {
+                        input: name.to_string(),
+                        index,
+                        source,
+                    })?;
                 match outcome {
                     BatchOutcome::Applied(_) => summary.accepted += n_obs,
                     BatchOutcome::AlreadyApplied => summary.skipped += n_obs,
                 }
             }
             index += 1;
-            lines_in_batch = 0;
+            in_batch = 0;
             progress(consumed, &summary);
         }
         if eof {

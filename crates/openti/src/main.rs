@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 mod db;
 mod demo;
+mod import;
 mod ingest;
 mod serve;
 mod token;
@@ -61,6 +62,11 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Import an external format (each reader turns its input into observations).
+    Import {
+        #[command(subcommand)]
+        format: import::ImportFormat,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -72,11 +78,15 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OPENTI_LOG").unwrap_or_else(|_| "warn,openti=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("OPENTI_LOG")
+                .unwrap_or_else(|_| "warn,openti=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start runtime: {e}");
@@ -85,12 +95,21 @@ fn main() -> std::process::ExitCode {
     };
     let result = rt.block_on(async {
         match cli.command {
-            Command::Serve { database, listen, demo, public_url } => {
-                serve::run(database, &listen, demo, public_url).await.map(|_| 0u8)
-            }
-            Command::Ingest { database, batch_size, json, files } => {
-                ingest::run(&database, batch_size, json, &files).await
-            }
+            Command::Serve {
+                database,
+                listen,
+                demo,
+                public_url,
+            } => serve::run(database, &listen, demo, public_url)
+                .await
+                .map(|_| 0u8),
+            Command::Ingest {
+                database,
+                batch_size,
+                json,
+                files,
+            } => ingest::run(&database, batch_size, json, &files).await,
+            Command::Import { format } => import::run(format).await,
             Command::Token { command } => token::run(command).await.map(|_| 0u8),
         }
     });
