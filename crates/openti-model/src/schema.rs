@@ -1,1 +1,0 @@
-//! Schema table (filled in below).
