@@ -99,7 +99,9 @@ impl ArtifactRef {
     pub fn id(&self) -> String {
         match self {
             ArtifactRef::Host(h) => h.clone(),
-            ArtifactRef::Unclassified { kind, value } => crate::ids::unclassified_artifact(kind, value),
+            ArtifactRef::Unclassified { kind, value } => {
+                crate::ids::unclassified_artifact(kind, value)
+            }
         }
     }
 }
@@ -247,11 +249,19 @@ impl Serialize for Host {
         m.serialize_entry("firstSeenDateTime", &self.first_seen_date_time)?;
         m.serialize_entry("lastSeenDateTime", &self.last_seen_date_time)?;
         match &self.details {
-            HostDetails::Hostname { registrant, registrar } => {
+            HostDetails::Hostname {
+                registrant,
+                registrar,
+            } => {
                 m.serialize_entry("registrant", registrant)?;
                 m.serialize_entry("registrar", registrar)?;
             }
-            HostDetails::IpAddress { autonomous_system, country_or_region, hosting_provider, netblock } => {
+            HostDetails::IpAddress {
+                autonomous_system,
+                country_or_region,
+                hosting_provider,
+                netblock,
+            } => {
                 m.serialize_entry("autonomousSystem", autonomous_system)?;
                 m.serialize_entry("countryOrRegion", country_or_region)?;
                 m.serialize_entry("hostingProvider", hosting_provider)?;
@@ -616,7 +626,10 @@ mod tests {
         assert_eq!(v["@odata.type"], "#microsoft.graph.security.ipAddress");
         assert_eq!(v["countryOrRegion"], "US");
         assert!(v.get("registrar").is_none());
-        assert_eq!(serde_json::to_value(HostRef::new("a.example")).unwrap()["@odata.type"], "#microsoft.graph.security.hostname");
+        assert_eq!(
+            serde_json::to_value(HostRef::new("a.example")).unwrap()["@odata.type"],
+            "#microsoft.graph.security.hostname"
+        );
     }
 
     #[test]
@@ -643,7 +656,10 @@ mod tests {
             nameservers: vec![],
             host: HostRef::new("example.com"),
         };
-        assert_eq!(w.to_json()["@odata.type"], "#microsoft.graph.security.whoisHistoryRecord");
+        assert_eq!(
+            w.to_json()["@odata.type"],
+            "#microsoft.graph.security.whoisHistoryRecord"
+        );
         w.is_history = false;
         let v = w.to_json();
         assert_eq!(v["@odata.type"], "#microsoft.graph.security.whoisRecord");
@@ -653,9 +669,15 @@ mod tests {
 
     #[test]
     fn unclassified_artifact_shape() {
-        let a = ArtifactRef::Unclassified { kind: "url".into(), value: "http://x.test/a".into() };
+        let a = ArtifactRef::Unclassified {
+            kind: "url".into(),
+            value: "http://x.test/a".into(),
+        };
         let v = serde_json::to_value(&a).unwrap();
-        assert_eq!(v["@odata.type"], "#microsoft.graph.security.unclassifiedArtifact");
+        assert_eq!(
+            v["@odata.type"],
+            "#microsoft.graph.security.unclassifiedArtifact"
+        );
         assert_eq!(v["kind"], "url");
     }
 }

@@ -108,24 +108,54 @@ mod tests {
 
     #[test]
     fn enums_round_trip_wire_names() {
-        assert_eq!(serde_json::to_string(&IndicatorSource::Osint).unwrap(), "\"osint\"");
+        assert_eq!(
+            serde_json::to_string(&IndicatorSource::Osint).unwrap(),
+            "\"osint\""
+        );
         assert_eq!(
             serde_json::from_str::<HostPortStatus>("\"filtered\"").unwrap(),
             HostPortStatus::Filtered
         );
-        assert_eq!(ContentFormat::parse("MARKDOWN"), Some(ContentFormat::Markdown));
+        assert_eq!(
+            ContentFormat::parse("MARKDOWN"),
+            Some(ContentFormat::Markdown)
+        );
         assert_eq!(VulnerabilitySeverity::ALL.len(), 6);
-        assert_eq!(VulnerabilitySeverity::UnknownFutureValue.as_str(), "unknownFutureValue");
+        assert_eq!(
+            VulnerabilitySeverity::UnknownFutureValue.as_str(),
+            "unknownFutureValue"
+        );
     }
 
     #[test]
     fn score_bands() {
-        assert_eq!(HostReputationClassification::from_score(0), HostReputationClassification::Unknown);
-        assert_eq!(HostReputationClassification::from_score(24), HostReputationClassification::Unknown);
-        assert_eq!(HostReputationClassification::from_score(25), HostReputationClassification::Neutral);
-        assert_eq!(HostReputationClassification::from_score(50), HostReputationClassification::Suspicious);
-        assert_eq!(HostReputationClassification::from_score(75), HostReputationClassification::Malicious);
-        assert_eq!(VulnerabilitySeverity::from_cvss3(10.0), VulnerabilitySeverity::Critical);
-        assert_eq!(VulnerabilitySeverity::from_cvss3(5.3), VulnerabilitySeverity::Medium);
+        assert_eq!(
+            HostReputationClassification::from_score(0),
+            HostReputationClassification::Unknown
+        );
+        assert_eq!(
+            HostReputationClassification::from_score(24),
+            HostReputationClassification::Unknown
+        );
+        assert_eq!(
+            HostReputationClassification::from_score(25),
+            HostReputationClassification::Neutral
+        );
+        assert_eq!(
+            HostReputationClassification::from_score(50),
+            HostReputationClassification::Suspicious
+        );
+        assert_eq!(
+            HostReputationClassification::from_score(75),
+            HostReputationClassification::Malicious
+        );
+        assert_eq!(
+            VulnerabilitySeverity::from_cvss3(10.0),
+            VulnerabilitySeverity::Critical
+        );
+        assert_eq!(
+            VulnerabilitySeverity::from_cvss3(5.3),
+            VulnerabilitySeverity::Medium
+        );
     }
 }

@@ -121,7 +121,14 @@ pub fn unclassified_artifact(kind: &str, value: &str) -> String {
 /// Id of a host reputation: a GUID-shaped digest of the host, stable across recomputations.
 pub fn host_reputation(host: &str) -> String {
     let h = sha256_hex(&format!("reputation$${host}"));
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Default article id: 16 hex chars of the SHA-256 of the title.
@@ -157,7 +164,10 @@ mod tests {
             composite(&["contoso.com", "20.103.85.33", "false"]),
             "Y29udG9zby5jb20kJDIwLjEwMy44NS4zMyQkZmFsc2U="
         );
-        assert_eq!(host_port("85.13.139.18", 21, "tcp"), "ODUuMTMuMTM5LjE4JCQyMQ==");
+        assert_eq!(
+            host_port("85.13.139.18", 21, "tcp"),
+            "ODUuMTMuMTM5LjE4JCQyMQ=="
+        );
         assert_eq!(
             host_component("c1.microsoft.com", "Microsoft-IIS", "10.0", "Server"),
             "TWljcm9zb2Z0LUlJUyQkMTAuMCQkU2VydmVyJCRjMS5taWNyb3NvZnQuY29t"
@@ -171,7 +181,10 @@ mod tests {
     #[test]
     fn decode_round_trips_and_rejects_garbage() {
         let id = passive_dns("a.example.com", "A", "192.0.2.1");
-        assert_eq!(decode_composite(&id).unwrap(), vec!["a.example.com", "A", "192.0.2.1"]);
+        assert_eq!(
+            decode_composite(&id).unwrap(),
+            vec!["a.example.com", "A", "192.0.2.1"]
+        );
         assert!(decode_composite("not base64 !!").is_none());
     }
 

@@ -149,26 +149,50 @@ mod tests {
 
     #[test]
     fn hostnames_are_normalised() {
-        assert_eq!(HostName::parse("WWW.Example.COM.").unwrap().as_id(), "www.example.com");
-        assert_eq!(HostName::parse("bücher.example").unwrap().as_id(), "xn--bcher-kva.example");
+        assert_eq!(
+            HostName::parse("WWW.Example.COM.").unwrap().as_id(),
+            "www.example.com"
+        );
+        assert_eq!(
+            HostName::parse("bücher.example").unwrap().as_id(),
+            "xn--bcher-kva.example"
+        );
         assert!(HostName::parse("bad host!").is_err());
         assert!(HostName::parse("   ").is_err());
     }
 
     #[test]
     fn ips_are_canonical() {
-        assert_eq!(HostName::parse("::ffff:192.0.2.1").unwrap().as_id(), "192.0.2.1");
-        assert_eq!(HostName::parse("2001:DB8:0::1").unwrap().as_id(), "2001:db8::1");
-        assert_eq!(HostName::parse("10.2.0.192.in-addr.arpa.").unwrap().as_id(), "192.0.2.10");
+        assert_eq!(
+            HostName::parse("::ffff:192.0.2.1").unwrap().as_id(),
+            "192.0.2.1"
+        );
+        assert_eq!(
+            HostName::parse("2001:DB8:0::1").unwrap().as_id(),
+            "2001:db8::1"
+        );
+        assert_eq!(
+            HostName::parse("10.2.0.192.in-addr.arpa.").unwrap().as_id(),
+            "192.0.2.10"
+        );
         let v6 = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
         assert_eq!(HostName::parse(v6).unwrap().as_id(), "2001:db8::1");
     }
 
     #[test]
     fn registered_domains() {
-        assert_eq!(registered_domain("a.b.example.co.uk").as_deref(), Some("example.co.uk"));
-        assert_eq!(parent_domain_of_subdomain("www.example.com").as_deref(), Some("example.com"));
+        assert_eq!(
+            registered_domain("a.b.example.co.uk").as_deref(),
+            Some("example.co.uk")
+        );
+        assert_eq!(
+            parent_domain_of_subdomain("www.example.com").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(parent_domain_of_subdomain("example.com"), None);
-        assert_eq!(parent_domain_of_subdomain("mail.corp.test").as_deref(), Some("corp.test"));
+        assert_eq!(
+            parent_domain_of_subdomain("mail.corp.test").as_deref(),
+            Some("corp.test")
+        );
     }
 }

@@ -47,8 +47,16 @@ impl Seen {
     pub fn window(&self) -> Option<Window> {
         let first = self.first_seen.or(self.time).or(self.last_seen)?;
         let last = self.last_seen.or(self.time).or(self.first_seen)?;
-        let (first, last) = if first <= last { (first, last) } else { (last, first) };
-        Some(Window { first, last, count: self.count.unwrap_or(1).max(1) })
+        let (first, last) = if first <= last {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        Some(Window {
+            first,
+            last,
+            count: self.count.unwrap_or(1).max(1),
+        })
     }
 }
 
@@ -177,13 +185,23 @@ impl Text {
     /// As a Graph `formattedContent`.
     pub fn to_formatted(&self) -> crate::complex::FormattedContent {
         match self {
-            Text::Plain(s) => crate::complex::FormattedContent { content: s.clone(), format: ContentFormat::Markdown },
-            Text::Formatted { content, format } => crate::complex::FormattedContent { content: content.clone(), format: *format },
+            Text::Plain(s) => crate::complex::FormattedContent {
+                content: s.clone(),
+                format: ContentFormat::Markdown,
+            },
+            Text::Formatted { content, format } => crate::complex::FormattedContent {
+                content: content.clone(),
+                format: *format,
+            },
         }
     }
 }
 
 /// One observation. The `kind` tag selects the variant.
+///
+/// WHOIS snapshots are large (eight contacts); they are rare next to DNS facts, so the size of
+/// the enum is accepted rather than boxing every contact.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Observation {
@@ -546,11 +564,16 @@ pub enum ObservationError {
 }
 
 fn bad(field: &'static str, message: impl Into<String>) -> ObservationError {
-    ObservationError::Field { field, message: message.into() }
+    ObservationError::Field {
+        field,
+        message: message.into(),
+    }
 }
 
 fn host(field: &'static str, text: &str) -> Result<String, ObservationError> {
-    HostName::parse(text).map(|h| h.as_id()).map_err(|e| bad(field, e.to_string()))
+    HostName::parse(text)
+        .map(|h| h.as_id())
+        .map_err(|e| bad(field, e.to_string()))
 }
 
 fn ip(field: &'static str, text: &str) -> Result<String, ObservationError> {
@@ -570,7 +593,9 @@ fn required(field: &'static str, text: &str) -> Result<String, ObservationError>
 }
 
 fn need_time(seen: &Seen) -> Result<(), ObservationError> {
-    seen.window().map(|_| ()).ok_or_else(|| bad("time", "a `time` or `first_seen`/`last_seen` is required"))
+    seen.window()
+        .map(|_| ())
+        .ok_or_else(|| bad("time", "a `time` or `first_seen`/`last_seen` is required"))
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -591,12 +616,19 @@ pub fn normalize_indicator(r: &IndicatorRef) -> Result<IndicatorRef, Observation
         "" => return Err(bad("type", "must not be empty")),
         _ => kind,
     };
-    Ok(IndicatorRef { kind, value, source: r.source })
+    Ok(IndicatorRef {
+        kind,
+        value,
+        source: r.source,
+    })
 }
 
 /// RR types whose answer data is a host name (or IP for A/AAAA).
 pub fn record_value_is_host(record_type: &str) -> bool {
-    matches!(record_type, "A" | "AAAA" | "CNAME" | "NS" | "MX" | "PTR" | "SRV" | "DNAME")
+    matches!(
+        record_type,
+        "A" | "AAAA" | "CNAME" | "NS" | "MX" | "PTR" | "SRV" | "DNAME"
+    )
 }
 
 impl Observation {
@@ -624,7 +656,13 @@ impl Observation {
     pub fn normalize(self) -> Result<Observation, ObservationError> {
         use Observation::*;
         Ok(match self {
-            Dns { name, record_type, value, sensor, seen } => {
+            Dns {
+                name,
+                record_type,
+                value,
+                sensor,
+                seen,
+            } => {
                 need_time(&seen)?;
                 let record_type = required("type", &record_type)?.to_ascii_uppercase();
                 if !record_type.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -641,18 +679,37 @@ impl Observation {
                     t if record_value_is_host(t) => host("value", &value)?,
                     _ => required("value", &value)?,
                 };
-                Dns { name, record_type, value, sensor, seen }
+                Dns {
+                    name,
+                    record_type,
+                    value,
+                    sensor,
+                    seen,
+                }
             }
-            Component { host: h, component, seen } => {
+            Component {
+                host: h,
+                component,
+                seen,
+            } => {
                 need_time(&seen)?;
                 let component = ComponentName {
                     name: required("name", &component.name)?,
                     version: component.version.trim().to_string(),
                     category: component.category.trim().to_string(),
                 };
-                Component { host: host("host", &h)?, component, seen }
+                Component {
+                    host: host("host", &h)?,
+                    component,
+                    seen,
+                }
             }
-            Tracker { host: h, tracker_kind, value, seen } => {
+            Tracker {
+                host: h,
+                tracker_kind,
+                value,
+                seen,
+            } => {
                 need_time(&seen)?;
                 Tracker {
                     host: host("host", &h)?,
@@ -661,13 +718,32 @@ impl Observation {
                     seen,
                 }
             }
-            Cookie { host: h, name, domain, seen } => {
+            Cookie {
+                host: h,
+                name,
+                domain,
+                seen,
+            } => {
                 need_time(&seen)?;
                 let d = domain.trim().trim_start_matches('.');
-                let domain = if d.is_empty() { host("host", &h)? } else { host("domain", d)? };
-                Cookie { host: host("host", &h)?, name: required("name", &name)?, domain, seen }
+                let domain = if d.is_empty() {
+                    host("host", &h)?
+                } else {
+                    host("domain", d)?
+                };
+                Cookie {
+                    host: host("host", &h)?,
+                    name: required("name", &name)?,
+                    domain,
+                    seen,
+                }
             }
-            HostPair { parent, child, link_kind, seen } => {
+            HostPair {
+                parent,
+                child,
+                link_kind,
+                seen,
+            } => {
                 need_time(&seen)?;
                 HostPair {
                     parent: host("parent", &parent)?,
@@ -676,7 +752,18 @@ impl Observation {
                     seen,
                 }
             }
-            Certificate { host: h, port, sha1, fingerprint, serial_number, issued, expires, issuer, subject, seen } => {
+            Certificate {
+                host: h,
+                port,
+                sha1,
+                fingerprint,
+                serial_number,
+                issued,
+                expires,
+                issuer,
+                subject,
+                seen,
+            } => {
                 let sha1 = sha1.trim().replace(':', "").to_ascii_lowercase();
                 if !is_hex(&sha1, 40) {
                     return Err(bad("sha1", "must be 40 hex digits"));
@@ -688,7 +775,11 @@ impl Observation {
                 if h.is_some() {
                     need_time(&seen)?;
                 }
-                let port = if h.is_some() { Some(port.unwrap_or(443)) } else { port };
+                let port = if h.is_some() {
+                    Some(port.unwrap_or(443))
+                } else {
+                    port
+                };
                 if port == Some(0) {
                     return Err(bad("port", "must be 1-65535"));
                 }
@@ -705,7 +796,17 @@ impl Observation {
                     seen,
                 }
             }
-            Port { host: h, port, protocol, status, banner, scan_protocol, services, certificate_sha1, seen } => {
+            Port {
+                host: h,
+                port,
+                protocol,
+                status,
+                banner,
+                scan_protocol,
+                services,
+                certificate_sha1,
+                seen,
+            } => {
                 need_time(&seen)?;
                 if port == 0 {
                     return Err(bad("port", "must be 1-65535"));
@@ -743,8 +844,23 @@ impl Observation {
                 }
             }
             Whois {
-                domain, server, raw, registered, expires, updated, status, registrar, registrant, admin,
-                technical, billing, noc, zone, abuse, nameservers, seen,
+                domain,
+                server,
+                raw,
+                registered,
+                expires,
+                updated,
+                status,
+                registrar,
+                registrant,
+                admin,
+                technical,
+                billing,
+                noc,
+                zone,
+                abuse,
+                nameservers,
+                seen,
             } => {
                 need_time(&seen)?;
                 let nameservers = nameservers
@@ -753,12 +869,38 @@ impl Observation {
                     .collect::<Result<Vec<_>, _>>()?;
                 Whois {
                     domain: host("domain", &domain)?,
-                    server, raw, registered, expires, updated,
-                    status: status.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-                    registrar, registrant, admin, technical, billing, noc, zone, abuse, nameservers, seen,
+                    server,
+                    raw,
+                    registered,
+                    expires,
+                    updated,
+                    status: status
+                        .into_iter()
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                    registrar,
+                    registrant,
+                    admin,
+                    technical,
+                    billing,
+                    noc,
+                    zone,
+                    abuse,
+                    nameservers,
+                    seen,
                 }
             }
-            Ip { ip: i, asn, as_name, as_organization, netblock, country, hosting_provider, seen } => {
+            Ip {
+                ip: i,
+                asn,
+                as_name,
+                as_organization,
+                netblock,
+                country,
+                hosting_provider,
+                seen,
+            } => {
                 need_time(&seen)?;
                 Ip {
                     ip: ip("ip", &i)?,
@@ -771,39 +913,126 @@ impl Observation {
                     seen,
                 }
             }
-            Article { id, title, summary, body, tags, featured, image_url, created, updated, indicators, cves } => {
+            Article {
+                id,
+                title,
+                summary,
+                body,
+                tags,
+                featured,
+                image_url,
+                created,
+                updated,
+                indicators,
+                cves,
+            } => {
                 let title = required("title", &title)?;
                 let id = match id {
                     Some(i) => required("id", &i)?,
                     None => crate::ids::article(&title),
                 };
-                let indicators = indicators.iter().map(normalize_indicator).collect::<Result<Vec<_>, _>>()?;
+                let indicators = indicators
+                    .iter()
+                    .map(normalize_indicator)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let cves = cves
                     .iter()
-                    .map(|c| crate::ids::cve(c).ok_or_else(|| bad("cves", format!("invalid CVE id {c:?}"))))
+                    .map(|c| {
+                        crate::ids::cve(c)
+                            .ok_or_else(|| bad("cves", format!("invalid CVE id {c:?}")))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                Article { id: Some(id), title, summary, body, tags, featured, image_url, created, updated, indicators, cves }
+                Article {
+                    id: Some(id),
+                    title,
+                    summary,
+                    body,
+                    tags,
+                    featured,
+                    image_url,
+                    created,
+                    updated,
+                    indicators,
+                    cves,
+                }
             }
-            IntelProfile { id, profile_kind, title, aliases, targets, countries, first_active, summary, description, tradecraft, indicators } => {
+            IntelProfile {
+                id,
+                profile_kind,
+                title,
+                aliases,
+                targets,
+                countries,
+                first_active,
+                summary,
+                description,
+                tradecraft,
+                indicators,
+            } => {
                 let title = required("title", &title)?;
                 let id = match id {
                     Some(i) => required("id", &i)?,
                     None => crate::ids::intelligence_profile(profile_kind.as_str(), &title),
                 };
-                let indicators = indicators.iter().map(normalize_indicator).collect::<Result<Vec<_>, _>>()?;
-                IntelProfile { id: Some(id), profile_kind, title, aliases, targets, countries, first_active, summary, description, tradecraft, indicators }
-            }
-            Indicator { profile, article, artifact, seen } => {
-                if profile.is_some() == article.is_some() {
-                    return Err(bad("profile", "exactly one of `profile` or `article` is required"));
+                let indicators = indicators
+                    .iter()
+                    .map(normalize_indicator)
+                    .collect::<Result<Vec<_>, _>>()?;
+                IntelProfile {
+                    id: Some(id),
+                    profile_kind,
+                    title,
+                    aliases,
+                    targets,
+                    countries,
+                    first_active,
+                    summary,
+                    description,
+                    tradecraft,
+                    indicators,
                 }
-                Indicator { profile, article, artifact: normalize_indicator(&artifact)?, seen }
+            }
+            Indicator {
+                profile,
+                article,
+                artifact,
+                seen,
+            } => {
+                if profile.is_some() == article.is_some() {
+                    return Err(bad(
+                        "profile",
+                        "exactly one of `profile` or `article` is required",
+                    ));
+                }
+                Indicator {
+                    profile,
+                    article,
+                    artifact: normalize_indicator(&artifact)?,
+                    seen,
+                }
             }
             Vulnerability {
-                id, severity, priority_score, cvss2, cvss3, cwe, description, remediation, exploits, references,
-                exploits_available, active_exploits_observed, has_chatter, created, modified, published, components, articles,
+                id,
+                severity,
+                priority_score,
+                cvss2,
+                cvss3,
+                cwe,
+                description,
+                remediation,
+                exploits,
+                references,
+                exploits_available,
+                active_exploits_observed,
+                has_chatter,
+                created,
+                modified,
+                published,
+                components,
+                articles,
             } => {
-                let id = crate::ids::cve(&id).ok_or_else(|| bad("id", format!("invalid CVE id {id:?}")))?;
+                let id = crate::ids::cve(&id)
+                    .ok_or_else(|| bad("id", format!("invalid CVE id {id:?}")))?;
                 if let Some(p) = priority_score {
                     if !(0..=100).contains(&p) {
                         return Err(bad("priority_score", "must be 0-100"));
@@ -817,8 +1046,24 @@ impl Observation {
                     }
                 }
                 Vulnerability {
-                    id, severity, priority_score, cvss2, cvss3, cwe, description, remediation, exploits, references,
-                    exploits_available, active_exploits_observed, has_chatter, created, modified, published, components, articles,
+                    id,
+                    severity,
+                    priority_score,
+                    cvss2,
+                    cvss3,
+                    cwe,
+                    description,
+                    remediation,
+                    exploits,
+                    references,
+                    exploits_available,
+                    active_exploits_observed,
+                    has_chatter,
+                    created,
+                    modified,
+                    published,
+                    components,
+                    articles,
                 }
             }
         })
@@ -843,11 +1088,20 @@ mod tests {
     fn dns_is_normalised() {
         let o = parse(r#"{"kind":"dns","name":"WWW.Example.com.","type":"a","value":"192.0.2.1","time":"2024-01-01T00:00:00+02:00"}"#).unwrap();
         match o {
-            Observation::Dns { name, record_type, value, seen, .. } => {
+            Observation::Dns {
+                name,
+                record_type,
+                value,
+                seen,
+                ..
+            } => {
                 assert_eq!(name, "www.example.com");
                 assert_eq!(record_type, "A");
                 assert_eq!(value, "192.0.2.1");
-                assert_eq!(seen.window().unwrap().first.to_rfc3339(), "2023-12-31T22:00:00+00:00");
+                assert_eq!(
+                    seen.window().unwrap().first.to_rfc3339(),
+                    "2023-12-31T22:00:00+00:00"
+                );
             }
             _ => panic!("wrong kind"),
         }
@@ -860,20 +1114,43 @@ mod tests {
         assert!(parse(r#"{"kind":"dns","name":"a.test","type":"A","value":"999.1.1.1","time":"2024-01-01T00:00:00Z"}"#)
             .unwrap_err()
             .contains("value"));
-        assert!(parse(r#"{"kind":"dns","name":"a.test","type":"A","value":"192.0.2.1","time":"yesterday"}"#).is_err());
-        assert!(parse(r#"{"kind":"nope"}"#).unwrap_err().contains("unknown variant"));
-        assert!(parse(r#"{"kind":"cookie","host":"a.test","name":"x","domain":""}"#).unwrap_err().contains("time"));
-        assert!(parse(r#"{"kind":"vulnerability","id":"CVE-1"}"#).unwrap_err().contains("CVE"));
+        assert!(parse(
+            r#"{"kind":"dns","name":"a.test","type":"A","value":"192.0.2.1","time":"yesterday"}"#
+        )
+        .is_err());
+        assert!(parse(r#"{"kind":"nope"}"#)
+            .unwrap_err()
+            .contains("unknown variant"));
+        assert!(
+            parse(r#"{"kind":"cookie","host":"a.test","name":"x","domain":""}"#)
+                .unwrap_err()
+                .contains("time")
+        );
+        assert!(parse(r#"{"kind":"vulnerability","id":"CVE-1"}"#)
+            .unwrap_err()
+            .contains("CVE"));
         assert!(parse(r#"{"kind":"indicator","type":"ip","value":"192.0.2.1"}"#).is_err());
     }
 
     #[test]
     fn window_orders_and_defaults() {
-        let s = Seen { first_seen: None, last_seen: None, time: None, count: None };
+        let s = Seen {
+            first_seen: None,
+            last_seen: None,
+            time: None,
+            count: None,
+        };
         assert!(s.window().is_none());
         let t1 = "2024-01-02T00:00:00Z".parse().unwrap();
         let t0 = "2024-01-01T00:00:00Z".parse().unwrap();
-        let w = Seen { first_seen: Some(t1), last_seen: Some(t0), time: None, count: Some(0) }.window().unwrap();
+        let w = Seen {
+            first_seen: Some(t1),
+            last_seen: Some(t0),
+            time: None,
+            count: Some(0),
+        }
+        .window()
+        .unwrap();
         assert!(w.first < w.last);
         assert_eq!(w.count, 1);
     }

@@ -45,7 +45,10 @@ pub fn new_secret() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut bytes = [0u8; 43];
     OsRng.fill_bytes(&mut bytes);
-    let body: String = bytes.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
+    let body: String = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
     format!("oti_{body}")
 }
 
@@ -69,7 +72,10 @@ async fn authenticate(state: &AppState, header: Option<String>) -> Result<Princi
     if record.expires.is_some_and(|e| e <= chrono::Utc::now()) {
         return Err(ApiError::unauthorized("Access token has expired."));
     }
-    Ok(Principal { name: record.name, permission: record.permission })
+    Ok(Principal {
+        name: record.name,
+        permission: record.permission,
+    })
 }
 
 async fn check(state: AppState, mut req: Request, next: Next, needed: &'static str) -> Response {
@@ -96,6 +102,10 @@ pub async fn require_read(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// Layer for OpenTI write/admin routes.
-pub async fn require_read_write(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn require_read_write(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     check(state, req, next, READ_WRITE).await
 }

@@ -29,7 +29,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 200)
         .map(str::to_string)
         .unwrap_or_else(|| request_id.clone());
-    let ids = RequestIds { request_id, client_request_id };
+    let ids = RequestIds {
+        request_id,
+        client_request_id,
+    };
     req.extensions_mut().insert(ids.clone());
     let mut resp = next.run(req).await;
     if let Some(err) = resp.extensions_mut().remove::<PendingError>() {
@@ -45,7 +48,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
             }
         });
         *resp.body_mut() = Body::from(body.to_string());
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         resp.headers_mut().remove(header::CONTENT_LENGTH);
     }
     if let Ok(v) = HeaderValue::from_str(&ids.request_id) {

@@ -31,23 +31,43 @@ pub struct PendingError {
 impl ApiError {
     /// 400 `BadRequest`.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code: "BadRequest", message: message.into() }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "BadRequest",
+            message: message.into(),
+        }
     }
     /// 404 `ResourceNotFound`.
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::NOT_FOUND, code: "ResourceNotFound", message: message.into() }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "ResourceNotFound",
+            message: message.into(),
+        }
     }
     /// 401 `InvalidAuthenticationToken`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::UNAUTHORIZED, code: "InvalidAuthenticationToken", message: message.into() }
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "InvalidAuthenticationToken",
+            message: message.into(),
+        }
     }
     /// 403 `Forbidden`.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::FORBIDDEN, code: "Forbidden", message: message.into() }
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "Forbidden",
+            message: message.into(),
+        }
     }
     /// 405 `MethodNotAllowed`.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::METHOD_NOT_ALLOWED, code: "MethodNotAllowed", message: message.into() }
+        ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "MethodNotAllowed",
+            message: message.into(),
+        }
     }
     /// 500 `InternalServerError` (the detail is logged, not sent).
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -73,12 +93,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = self.status.into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
-            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         }
-        resp.extensions_mut().insert(PendingError { code: self.code, message: self.message });
+        resp.extensions_mut().insert(PendingError {
+            code: self.code,
+            message: self.message,
+        });
         resp
     }
 }

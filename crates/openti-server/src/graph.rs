@@ -33,19 +33,40 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Result<Respo
     let opts = options::parse(raw_query.as_deref())?;
     let base = render::base_url(state.config.public_url.as_deref(), req.headers());
     let graph_path = format!("security/threatIntelligence{}", rest.trim_end_matches('/'));
-    let ctx = Ctx { state: &state, opts: &opts, base: &base, graph_path: &graph_path };
+    let ctx = Ctx {
+        state: &state,
+        opts: &opts,
+        base: &base,
+        graph_path: &graph_path,
+    };
     match target {
         Target::Root => Ok(render::json(json!({
             "@odata.context": render::context(&base, "security/threatIntelligence", true),
             "@odata.type": "#microsoft.graph.security.threatIntelligence",
             "id": "threatIntelligence",
         }))),
-        Target::Collection { scope, count_only } => ctx.collection(scope, count_only, &raw_path, raw_query.as_deref()).await,
-        Target::Entity { kind, id, within, follow } => ctx.entity(kind, &id, within, follow).await,
+        Target::Collection { scope, count_only } => {
+            ctx.collection(scope, count_only, &raw_path, raw_query.as_deref())
+                .await
+        }
+        Target::Entity {
+            kind,
+            id,
+            within,
+            follow,
+        } => ctx.entity(kind, &id, within, follow).await,
         Target::Reputation { host } => ctx.reputation(&host).await,
         Target::HostWhois { host } => {
-            let w = state.store.host_whois(&host).await?.ok_or_else(|| missing("whois record of host", &host))?;
-            Ok(render::entity(render::context(&base, "microsoft.graph.security.whoisRecord", false), w, &opts))
+            let w = state
+                .store
+                .host_whois(&host)
+                .await?
+                .ok_or_else(|| missing("whois record of host", &host))?;
+            Ok(render::entity(
+                render::context(&base, "microsoft.graph.security.whoisRecord", false),
+                w,
+                &opts,
+            ))
         }
     }
 }
@@ -62,7 +83,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    async fn collection(&self, scope: Scope, count_only: bool, raw_path: &str, raw_query: Option<&str>) -> Result<Response, ApiError> {
+    async fn collection(
+        &self,
+        scope: Scope,
+        count_only: bool,
+        raw_path: &str,
+        raw_query: Option<&str>,
+    ) -> Result<Response, ApiError> {
         if let Some(owner) = scope_owner(&scope) {
             self.require_owner(owner).await?;
         }
@@ -82,11 +109,27 @@ impl Ctx<'_> {
         if count_only {
             return Ok(render::count(result.total.unwrap_or(0)));
         }
-        let next = result
-            .more
-            .then(|| render::next_link(self.base, raw_path, raw_query, self.opts.skip + result.items.len() as u64, page));
-        let ctx = render::context(self.base, self.graph_path.trim_end_matches("/$count"), false);
-        Ok(render::collection(ctx, result.items, result.total, next, self.opts))
+        let next = result.more.then(|| {
+            render::next_link(
+                self.base,
+                raw_path,
+                raw_query,
+                self.opts.skip + result.items.len() as u64,
+                page,
+            )
+        });
+        let ctx = render::context(
+            self.base,
+            self.graph_path.trim_end_matches("/$count"),
+            false,
+        );
+        Ok(render::collection(
+            ctx,
+            result.items,
+            result.total,
+            next,
+            self.opts,
+        ))
     }
 
     /// 404 when the entity owning a navigation collection does not exist.
@@ -97,9 +140,20 @@ impl Ctx<'_> {
         }
     }
 
-    async fn entity(&self, kind: EntityKind, id: &str, within: Option<Scope>, follow: Option<Follow>) -> Result<Response, ApiError> {
+    async fn entity(
+        &self,
+        kind: EntityKind,
+        id: &str,
+        within: Option<Scope>,
+        follow: Option<Follow>,
+    ) -> Result<Response, ApiError> {
         let id = normalize_id(kind, id);
-        let item = self.state.store.get(kind, &id).await?.ok_or_else(|| missing(kind_label(kind), &id))?;
+        let item = self
+            .state
+            .store
+            .get(kind, &id)
+            .await?
+            .ok_or_else(|| missing(kind_label(kind), &id))?;
         if let Some(scope) = &within {
             if !self.belongs(&item, &id, scope).await? {
                 return Err(missing(kind_label(kind), &id));
@@ -109,28 +163,53 @@ impl Ctx<'_> {
             None => self.expand(kind, item).await?,
             Some(f) => self.follow(&item, f).await?,
         };
-        Ok(render::entity(render::context(self.base, self.graph_path, true), item, self.opts))
+        Ok(render::entity(
+            render::context(self.base, self.graph_path, true),
+            item,
+            self.opts,
+        ))
     }
 
     async fn follow(&self, item: &Value, f: Follow) -> Result<Value, ApiError> {
-        let stub_id = |field: &str| item.get(field).and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
+        let stub_id = |field: &str| {
+            item.get(field)
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         match f {
             Follow::Host(field) => {
                 let id = stub_id(field).ok_or_else(|| missing("navigation", field))?;
-                self.state.store.get(EntityKind::Host, &id).await?.ok_or_else(|| missing("host", &id))
+                self.state
+                    .store
+                    .get(EntityKind::Host, &id)
+                    .await?
+                    .ok_or_else(|| missing("host", &id))
             }
             Follow::Certificate(field) => {
                 let id = stub_id(field).ok_or_else(|| missing("navigation", field))?;
-                self.state.store.get(EntityKind::SslCertificate, &id).await?.ok_or_else(|| missing("sslCertificate", &id))
+                self.state
+                    .store
+                    .get(EntityKind::SslCertificate, &id)
+                    .await?
+                    .ok_or_else(|| missing("sslCertificate", &id))
             }
             Follow::Artifact => {
-                let art = item.get("artifact").cloned().ok_or_else(|| missing("navigation", "artifact"))?;
+                let art = item
+                    .get("artifact")
+                    .cloned()
+                    .ok_or_else(|| missing("navigation", "artifact"))?;
                 let is_host = art
                     .get("@odata.type")
                     .and_then(Value::as_str)
                     .is_some_and(|t| t.ends_with(".hostname") || t.ends_with(".ipAddress"));
                 match (is_host, art.get("id").and_then(Value::as_str)) {
-                    (true, Some(h)) => Ok(self.state.store.get(EntityKind::Host, h).await?.unwrap_or(art)),
+                    (true, Some(h)) => Ok(self
+                        .state
+                        .store
+                        .get(EntityKind::Host, h)
+                        .await?
+                        .unwrap_or(art)),
                     _ => Ok(art),
                 }
             }
@@ -142,13 +221,25 @@ impl Ctx<'_> {
         for nav in &self.opts.expand {
             match (kind, nav.as_str()) {
                 (EntityKind::HostPort, "mostRecentSslCertificate") => {
-                    if let Some(id) = item.pointer("/mostRecentSslCertificate/id").and_then(Value::as_str).map(str::to_string) {
-                        let cert = self.state.store.get(EntityKind::SslCertificate, &id).await?;
+                    if let Some(id) = item
+                        .pointer("/mostRecentSslCertificate/id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                    {
+                        let cert = self
+                            .state
+                            .store
+                            .get(EntityKind::SslCertificate, &id)
+                            .await?;
                         item["mostRecentSslCertificate"] = cert.unwrap_or(Value::Null);
                     }
                 }
                 (EntityKind::HostSslCertificate, "sslCertificate") => {}
-                _ => return Err(ApiError::bad_request(format!("$expand '{nav}' is not supported on this resource."))),
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "$expand '{nav}' is not supported on this resource."
+                    )))
+                }
             }
         }
         Ok(item)
@@ -156,7 +247,12 @@ impl Ctx<'_> {
 
     /// Whether an entity fetched by id is a member of the collection it was addressed through.
     async fn belongs(&self, item: &Value, id: &str, scope: &Scope) -> Result<bool, ApiError> {
-        let field = |name: &str| item.get(name).and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
+        let field = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let first_key_part = || ids::decode_composite(id).and_then(|p| p.into_iter().next());
         Ok(match scope {
             Scope::HostComponents { host: Some(h) }
@@ -168,7 +264,10 @@ impl Ctx<'_> {
                 field("parentHost").as_deref() == Some(h)
                     && (matches!(scope, Scope::PassiveDnsReverse { .. }) == is_reverse_id(id))
             }
-            Scope::HostPairs { host: Some(h), role } => {
+            Scope::HostPairs {
+                host: Some(h),
+                role,
+            } => {
                 let parent = field("parentHost").as_deref() == Some(h);
                 let child = field("childHost").as_deref() == Some(h);
                 match role {
@@ -178,7 +277,10 @@ impl Ctx<'_> {
                 }
             }
             Scope::Subdomains { host: Some(h) } => {
-                ids::decode_composite(id).and_then(|p| p.get(1).cloned()).as_deref() == Some(h)
+                ids::decode_composite(id)
+                    .and_then(|p| p.get(1).cloned())
+                    .as_deref()
+                    == Some(h)
             }
             Scope::ArticleIndicators { article: Some(a) } => first_key_part().as_deref() == Some(a),
             Scope::ProfileIndicators { profile: Some(p) } => first_key_part().as_deref() == Some(p),
@@ -194,23 +296,43 @@ impl Ctx<'_> {
                 };
                 hist_host.is_some() && hist_host == want
             }
-            Scope::VulnerabilityArticles { .. } | Scope::CertificateHosts { .. } => self.scan_contains(scope, id).await?,
+            Scope::VulnerabilityArticles { .. } | Scope::CertificateHosts { .. } => {
+                self.scan_contains(scope, id).await?
+            }
             _ => true,
         })
     }
 
     /// Membership by listing a (small) related collection.
     async fn scan_contains(&self, scope: &Scope, id: &str) -> Result<bool, ApiError> {
-        let q = ListQuery { scope: scope.clone(), search: None, top: options::MAX_PAGE_SIZE, skip: 0, count: false };
+        let q = ListQuery {
+            scope: scope.clone(),
+            search: None,
+            top: options::MAX_PAGE_SIZE,
+            skip: 0,
+            count: false,
+        };
         let page = self.state.store.list(&q).await?;
-        Ok(page.items.iter().any(|i| i.get("id").and_then(Value::as_str) == Some(id)))
+        Ok(page
+            .items
+            .iter()
+            .any(|i| i.get("id").and_then(Value::as_str) == Some(id)))
     }
 
     async fn reputation(&self, host: &str) -> Result<Response, ApiError> {
-        let ev = self.state.store.host_evidence(host).await?.ok_or_else(|| missing("host", host))?;
+        let ev = self
+            .state
+            .store
+            .host_evidence(host)
+            .await?
+            .ok_or_else(|| missing("host", host))?;
         let rep = openti_analyze::score_host(&ev, chrono::Utc::now());
         use openti_model::GraphEntity;
-        Ok(render::entity(render::context(self.base, self.graph_path, true), rep.to_json(), self.opts))
+        Ok(render::entity(
+            render::context(self.base, self.graph_path, true),
+            rep.to_json(),
+            self.opts,
+        ))
     }
 }
 
@@ -222,7 +344,9 @@ fn is_reverse_id(id: &str) -> bool {
 fn normalize_id(kind: EntityKind, id: &str) -> String {
     match kind {
         EntityKind::Vulnerability => ids::cve(id).unwrap_or_else(|| id.to_string()),
-        EntityKind::Host => HostName::parse(id).map(|h| h.as_id()).unwrap_or_else(|_| id.to_string()),
+        EntityKind::Host => HostName::parse(id)
+            .map(|h| h.as_id())
+            .unwrap_or_else(|_| id.to_string()),
         _ => id.to_string(),
     }
 }
@@ -242,11 +366,16 @@ fn scope_owner(scope: &Scope) -> Option<(EntityKind, String)> {
         | Scope::PassiveDnsReverse { host: h }
         | Scope::Subdomains { host: Some(h) }
         | Scope::WhoisHistory { host: Some(h), .. } => (EntityKind::Host, h.clone()),
-        Scope::CertificateHosts { certificate } => (EntityKind::SslCertificate, certificate.clone()),
-        Scope::VulnerabilityComponents { cve } | Scope::VulnerabilityArticles { cve } => {
-            (EntityKind::Vulnerability, normalize_id(EntityKind::Vulnerability, cve))
+        Scope::CertificateHosts { certificate } => {
+            (EntityKind::SslCertificate, certificate.clone())
         }
-        Scope::WhoisHistory { record: Some(r), .. } => (EntityKind::WhoisRecord, r.clone()),
+        Scope::VulnerabilityComponents { cve } | Scope::VulnerabilityArticles { cve } => (
+            EntityKind::Vulnerability,
+            normalize_id(EntityKind::Vulnerability, cve),
+        ),
+        Scope::WhoisHistory {
+            record: Some(r), ..
+        } => (EntityKind::WhoisRecord, r.clone()),
         _ => return None,
     })
 }
@@ -264,10 +393,16 @@ fn search_for(scope: &Scope, s: &str) -> Result<Search, ApiError> {
         }
         Scope::SslCertificates | Scope::WhoisRecords => {
             let (path, value) = options::property_search(s)?;
-            let value = if path == "fingerprint" { value.replace(':', "") } else { value };
+            let value = if path == "fingerprint" {
+                value.replace(':', "")
+            } else {
+                value
+            };
             Ok(Search::Property { path, value })
         }
-        _ => Err(ApiError::bad_request("$search is not supported on this collection.")),
+        _ => Err(ApiError::bad_request(
+            "$search is not supported on this collection.",
+        )),
     }
 }
 

@@ -54,11 +54,17 @@ pub fn router(state: AppState) -> Router {
         .route(graph::PREFIX, any(graph::handle))
         .route(&format!("{}/", graph::PREFIX), any(graph::handle))
         .route(&format!("{}/{{*rest}}", graph::PREFIX), any(graph::handle))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_read));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_read,
+        ));
     let admin = Router::new()
         .route("/openti/v1/observations", post(ingest_observations))
         .layer(DefaultBodyLimit::max(MAX_INGEST_BODY))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_read_write));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_read_write,
+        ));
     Router::new()
         .merge(graph)
         .merge(admin)
@@ -82,11 +88,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /openti/v1/observations`: NDJSON body, JSON summary answer.
-async fn ingest_observations(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let summary = ingest_bytes(state.store.as_ref(), "request body", &body, &IngestOptions::default(), &mut |_, _| {})
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(render::json(serde_json::to_value(summary).map_err(ApiError::internal)?))
+async fn ingest_observations(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let summary = ingest_bytes(
+        state.store.as_ref(),
+        "request body",
+        &body,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(render::json(
+        serde_json::to_value(summary).map_err(ApiError::internal)?,
+    ))
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves.
@@ -95,5 +112,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

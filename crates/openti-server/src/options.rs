@@ -58,19 +58,25 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
         let lower = key.to_ascii_lowercase();
         if lower.starts_with('$') {
             if seen.contains(&lower) {
-                return Err(ApiError::bad_request(format!("Query option '{key}' was specified more than once.")));
+                return Err(ApiError::bad_request(format!(
+                    "Query option '{key}' was specified more than once."
+                )));
             }
             seen.push(lower.clone());
         }
         match lower.as_str() {
             "$top" => {
                 o.top = Some(value.trim().parse::<u32>().map_err(|_| {
-                    ApiError::bad_request(format!("Invalid value '{value}' for $top: expected a non-negative integer."))
+                    ApiError::bad_request(format!(
+                        "Invalid value '{value}' for $top: expected a non-negative integer."
+                    ))
                 })?)
             }
             "$skip" => {
                 o.skip = value.trim().parse::<u64>().map_err(|_| {
-                    ApiError::bad_request(format!("Invalid value '{value}' for $skip: expected a non-negative integer."))
+                    ApiError::bad_request(format!(
+                        "Invalid value '{value}' for $skip: expected a non-negative integer."
+                    ))
                 })?
             }
             "$count" => {
@@ -78,26 +84,39 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
                     "true" => true,
                     "false" => false,
                     other => {
-                        return Err(ApiError::bad_request(format!("Invalid value '{other}' for $count: expected true or false.")))
+                        return Err(ApiError::bad_request(format!(
+                            "Invalid value '{other}' for $count: expected true or false."
+                        )))
                     }
                 }
             }
             "$select" => {
                 let names: Vec<String> = value.split(',').map(|s| s.trim().to_string()).collect();
                 if names.iter().any(|n| n.is_empty()) {
-                    return Err(ApiError::bad_request(format!("Invalid $select '{value}': empty property name.")));
+                    return Err(ApiError::bad_request(format!(
+                        "Invalid $select '{value}': empty property name."
+                    )));
                 }
                 o.select = Some(names);
             }
             "$search" => o.search = Some(strip_search(&value)),
             "$expand" => {
-                o.expand = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                o.expand = value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
             }
-            "$filter" | "$orderby" | "$skiptoken" | "$apply" | "$compute" | "$format" | "$levels" | "$index" => {
-                return Err(ApiError::bad_request(format!("Query option '{key}' is not supported on this server version.")))
+            "$filter" | "$orderby" | "$skiptoken" | "$apply" | "$compute" | "$format"
+            | "$levels" | "$index" => {
+                return Err(ApiError::bad_request(format!(
+                    "Query option '{key}' is not supported on this server version."
+                )))
             }
             _ if lower.starts_with('$') => {
-                return Err(ApiError::bad_request(format!("Query option '{key}' is not supported.")))
+                return Err(ApiError::bad_request(format!(
+                    "Query option '{key}' is not supported."
+                )))
             }
             _ => o.passthrough.push((k.to_string(), v.to_string())),
         }
@@ -121,11 +140,15 @@ fn strip_search(value: &str) -> String {
 /// Splits Graph's `"path:value"` search form.
 pub fn property_search(search: &str) -> Result<(String, String), ApiError> {
     let (path, value) = search.split_once(':').ok_or_else(|| {
-        ApiError::bad_request(format!("Invalid $search \"{search}\": expected \"property:value\"."))
+        ApiError::bad_request(format!(
+            "Invalid $search \"{search}\": expected \"property:value\"."
+        ))
     })?;
     let (path, value) = (path.trim(), value.trim());
     if path.is_empty() || value.is_empty() {
-        return Err(ApiError::bad_request(format!("Invalid $search \"{search}\": expected \"property:value\".")));
+        return Err(ApiError::bad_request(format!(
+            "Invalid $search \"{search}\": expected \"property:value\"."
+        )));
     }
     Ok((path.to_string(), value.to_string()))
 }
@@ -148,7 +171,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_values() {
-        for q in ["$top=-1", "$top=abc", "$skip=x", "$count=yes", "$select=a,,b", "$bogus=1", "$top=1&$top=2"] {
+        for q in [
+            "$top=-1",
+            "$top=abc",
+            "$skip=x",
+            "$count=yes",
+            "$select=a,,b",
+            "$bogus=1",
+            "$top=1&$top=2",
+        ] {
             let e = parse(Some(q)).unwrap_err();
             assert_eq!(e.code, "BadRequest", "{q}");
         }
@@ -158,9 +189,15 @@ mod tests {
     fn search_forms() {
         let o = parse(Some("$search=%22subject%2FcommonName%3Aexample.com%22")).unwrap();
         assert_eq!(o.search.as_deref(), Some("subject/commonName:example.com"));
-        let docs_bug = parse(Some("$search=%22admin/address/state:WA%26$orderby=registrationDateTime%20desc%22")).unwrap();
+        let docs_bug = parse(Some(
+            "$search=%22admin/address/state:WA%26$orderby=registrationDateTime%20desc%22",
+        ))
+        .unwrap();
         assert_eq!(docs_bug.search.as_deref(), Some("admin/address/state:WA"));
-        assert_eq!(property_search("sha1:abc").unwrap(), ("sha1".into(), "abc".into()));
+        assert_eq!(
+            property_search("sha1:abc").unwrap(),
+            ("sha1".into(), "abc".into())
+        );
         assert!(property_search("nocolon").is_err());
     }
 }

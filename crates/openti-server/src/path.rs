@@ -85,7 +85,10 @@ fn split_key(seg: &str) -> Option<(String, String)> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    let key = inner.strip_prefix('\'').and_then(|k| k.strip_suffix('\'')).unwrap_or(inner);
+    let key = inner
+        .strip_prefix('\'')
+        .and_then(|k| k.strip_suffix('\''))
+        .unwrap_or(inner);
     Some((name.to_string(), key.replace("''", "'")))
 }
 
@@ -96,33 +99,59 @@ fn host_id(text: &str) -> Result<String, ApiError> {
 }
 
 fn not_found(path: &[String]) -> ApiError {
-    ApiError::not_found(format!("Resource not found for the segment '{}'.", path.join("/")))
+    ApiError::not_found(format!(
+        "Resource not found for the segment '{}'.",
+        path.join("/")
+    ))
 }
 
 /// A root collection name → its scope and item kind.
 fn root_set(name: &str) -> Option<(Scope, EntityKind)> {
     Some(match name {
         "articles" => (Scope::Articles, EntityKind::Article),
-        "articleIndicators" => (Scope::ArticleIndicators { article: None }, EntityKind::ArticleIndicator),
+        "articleIndicators" => (
+            Scope::ArticleIndicators { article: None },
+            EntityKind::ArticleIndicator,
+        ),
         "intelProfiles" => (Scope::IntelProfiles, EntityKind::IntelProfile),
-        "intelligenceProfileIndicators" | "intelProfileIndicators" => {
-            (Scope::ProfileIndicators { profile: None }, EntityKind::ProfileIndicator)
-        }
+        "intelligenceProfileIndicators" | "intelProfileIndicators" => (
+            Scope::ProfileIndicators { profile: None },
+            EntityKind::ProfileIndicator,
+        ),
         "hosts" => (Scope::Hosts, EntityKind::Host),
-        "hostComponents" => (Scope::HostComponents { host: None }, EntityKind::HostComponent),
+        "hostComponents" => (
+            Scope::HostComponents { host: None },
+            EntityKind::HostComponent,
+        ),
         "hostCookies" => (Scope::HostCookies { host: None }, EntityKind::HostCookie),
         "hostTrackers" => (Scope::HostTrackers { host: None }, EntityKind::HostTracker),
         "hostPorts" => (Scope::HostPorts { host: None }, EntityKind::HostPort),
-        "hostSslCertificates" => (Scope::HostSslCertificates { host: None }, EntityKind::HostSslCertificate),
-        "hostPairs" => (Scope::HostPairs { host: None, role: PairRole::Either }, EntityKind::HostPair),
-        "passiveDnsRecords" => (Scope::PassiveDns { host: None }, EntityKind::PassiveDnsRecord),
+        "hostSslCertificates" => (
+            Scope::HostSslCertificates { host: None },
+            EntityKind::HostSslCertificate,
+        ),
+        "hostPairs" => (
+            Scope::HostPairs {
+                host: None,
+                role: PairRole::Either,
+            },
+            EntityKind::HostPair,
+        ),
+        "passiveDnsRecords" => (
+            Scope::PassiveDns { host: None },
+            EntityKind::PassiveDnsRecord,
+        ),
         "subdomains" => (Scope::Subdomains { host: None }, EntityKind::Subdomain),
         "sslCertificates" => (Scope::SslCertificates, EntityKind::SslCertificate),
         "vulnerabilities" => (Scope::Vulnerabilities, EntityKind::Vulnerability),
         "whoisRecords" => (Scope::WhoisRecords, EntityKind::WhoisRecord),
-        "whoisHistoryRecords" | "whoisHistoryRecord" => {
-            (Scope::WhoisHistory { record: None, host: None }, EntityKind::WhoisHistoryRecord)
-        }
+        "whoisHistoryRecords" | "whoisHistoryRecord" => (
+            Scope::WhoisHistory {
+                record: None,
+                host: None,
+            },
+            EntityKind::WhoisHistoryRecord,
+        ),
         _ => return None,
     })
 }
@@ -131,16 +160,42 @@ fn root_set(name: &str) -> Option<(Scope, EntityKind)> {
 fn host_nav(host: &str, nav: &str) -> Option<(Scope, EntityKind)> {
     let h = Some(host.to_string());
     Some(match nav {
-        "childHostPairs" => (Scope::HostPairs { host: h, role: PairRole::Parent }, EntityKind::HostPair),
-        "parentHostPairs" => (Scope::HostPairs { host: h, role: PairRole::Child }, EntityKind::HostPair),
-        "hostPairs" => (Scope::HostPairs { host: h, role: PairRole::Either }, EntityKind::HostPair),
+        "childHostPairs" => (
+            Scope::HostPairs {
+                host: h,
+                role: PairRole::Parent,
+            },
+            EntityKind::HostPair,
+        ),
+        "parentHostPairs" => (
+            Scope::HostPairs {
+                host: h,
+                role: PairRole::Child,
+            },
+            EntityKind::HostPair,
+        ),
+        "hostPairs" => (
+            Scope::HostPairs {
+                host: h,
+                role: PairRole::Either,
+            },
+            EntityKind::HostPair,
+        ),
         "components" => (Scope::HostComponents { host: h }, EntityKind::HostComponent),
         "cookies" => (Scope::HostCookies { host: h }, EntityKind::HostCookie),
         "trackers" => (Scope::HostTrackers { host: h }, EntityKind::HostTracker),
         "passiveDns" => (Scope::PassiveDns { host: h }, EntityKind::PassiveDnsRecord),
-        "passiveDnsReverse" => (Scope::PassiveDnsReverse { host: host.to_string() }, EntityKind::PassiveDnsRecord),
+        "passiveDnsReverse" => (
+            Scope::PassiveDnsReverse {
+                host: host.to_string(),
+            },
+            EntityKind::PassiveDnsRecord,
+        ),
         "ports" => (Scope::HostPorts { host: h }, EntityKind::HostPort),
-        "sslCertificates" => (Scope::HostSslCertificates { host: h }, EntityKind::HostSslCertificate),
+        "sslCertificates" => (
+            Scope::HostSslCertificates { host: h },
+            EntityKind::HostSslCertificate,
+        ),
         "subdomains" => (Scope::Subdomains { host: h }, EntityKind::Subdomain),
         _ => return None,
     })
@@ -150,7 +205,10 @@ fn host_nav(host: &str, nav: &str) -> Option<(Scope, EntityKind)> {
 fn entity_follow(kind: EntityKind, nav: &str) -> Option<Follow> {
     use EntityKind::*;
     Some(match (kind, nav) {
-        (HostComponent | HostCookie | HostTracker | HostPort | HostSslCertificate | Subdomain, "host") => Follow::Host("host"),
+        (
+            HostComponent | HostCookie | HostTracker | HostPort | HostSslCertificate | Subdomain,
+            "host",
+        ) => Follow::Host("host"),
         (WhoisRecord | WhoisHistoryRecord, "host") => Follow::Host("host"),
         (HostPair, "parentHost") | (PassiveDnsRecord, "parentHost") => Follow::Host("parentHost"),
         (HostPair, "childHost") => Follow::Host("childHost"),
@@ -166,24 +224,58 @@ fn entity_nav(kind: EntityKind, id: &str, nav: &str) -> Option<(Scope, EntityKin
     use EntityKind::*;
     let id = id.to_string();
     Some(match (kind, nav) {
-        (Article, "indicators") => (Scope::ArticleIndicators { article: Some(id) }, ArticleIndicator),
-        (IntelProfile, "indicators") => (Scope::ProfileIndicators { profile: Some(id) }, ProfileIndicator),
+        (Article, "indicators") => (
+            Scope::ArticleIndicators { article: Some(id) },
+            ArticleIndicator,
+        ),
+        (IntelProfile, "indicators") => (
+            Scope::ProfileIndicators { profile: Some(id) },
+            ProfileIndicator,
+        ),
         (SslCertificate, "relatedHosts") => (Scope::CertificateHosts { certificate: id }, Host),
-        (Vulnerability, "components") => (Scope::VulnerabilityComponents { cve: id }, VulnerabilityComponent),
+        (Vulnerability, "components") => (
+            Scope::VulnerabilityComponents { cve: id },
+            VulnerabilityComponent,
+        ),
         (Vulnerability, "articles") => (Scope::VulnerabilityArticles { cve: id }, Article),
-        (WhoisRecord, "history") => (Scope::WhoisHistory { record: Some(id), host: None }, WhoisHistoryRecord),
+        (WhoisRecord, "history") => (
+            Scope::WhoisHistory {
+                record: Some(id),
+                host: None,
+            },
+            WhoisHistoryRecord,
+        ),
         _ => return None,
     })
 }
 
 /// Collection followed by optional `{id}` [/nav] or `$count`.
-fn after_collection(scope: Scope, kind: EntityKind, rest: &[String], all: &[String]) -> Result<Target, ApiError> {
+fn after_collection(
+    scope: Scope,
+    kind: EntityKind,
+    rest: &[String],
+    all: &[String],
+) -> Result<Target, ApiError> {
     match rest {
-        [] => Ok(Target::Collection { scope, count_only: false }),
-        [c] if c == "$count" => Ok(Target::Collection { scope, count_only: true }),
+        [] => Ok(Target::Collection {
+            scope,
+            count_only: false,
+        }),
+        [c] if c == "$count" => Ok(Target::Collection {
+            scope,
+            count_only: true,
+        }),
         [id, tail @ ..] => {
-            let id = if kind == EntityKind::Host { host_id(id)? } else { id.clone() };
-            let within = if is_root_scope(&scope) { None } else { Some(scope) };
+            let id = if kind == EntityKind::Host {
+                host_id(id)?
+            } else {
+                id.clone()
+            };
+            let within = if is_root_scope(&scope) {
+                None
+            } else {
+                Some(scope)
+            };
             after_entity(kind, id, within, tail, all)
         }
     }
@@ -208,16 +300,33 @@ fn is_root_scope(scope: &Scope) -> bool {
             | Scope::SslCertificates
             | Scope::Vulnerabilities
             | Scope::WhoisRecords
-            | Scope::WhoisHistory { record: None, host: None }
+            | Scope::WhoisHistory {
+                record: None,
+                host: None
+            }
     )
 }
 
-fn after_entity(kind: EntityKind, id: String, within: Option<Scope>, rest: &[String], all: &[String]) -> Result<Target, ApiError> {
+fn after_entity(
+    kind: EntityKind,
+    id: String,
+    within: Option<Scope>,
+    rest: &[String],
+    all: &[String],
+) -> Result<Target, ApiError> {
     match rest {
-        [] => Ok(Target::Entity { kind, id, within, follow: None }),
-        [nav] if entity_follow(kind, nav).is_some() => {
-            Ok(Target::Entity { kind, id, within, follow: entity_follow(kind, nav) })
-        }
+        [] => Ok(Target::Entity {
+            kind,
+            id,
+            within,
+            follow: None,
+        }),
+        [nav] if entity_follow(kind, nav).is_some() => Ok(Target::Entity {
+            kind,
+            id,
+            within,
+            follow: entity_follow(kind, nav),
+        }),
         [nav, tail @ ..] if within.is_none() => {
             if kind == EntityKind::Host {
                 return after_host(&id, nav, tail, all);
@@ -231,10 +340,17 @@ fn after_entity(kind: EntityKind, id: String, within: Option<Scope>, rest: &[Str
 
 fn after_host(host: &str, nav: &str, rest: &[String], all: &[String]) -> Result<Target, ApiError> {
     match (nav, rest) {
-        ("reputation", []) => Ok(Target::Reputation { host: host.to_string() }),
-        ("whois", []) => Ok(Target::HostWhois { host: host.to_string() }),
+        ("reputation", []) => Ok(Target::Reputation {
+            host: host.to_string(),
+        }),
+        ("whois", []) => Ok(Target::HostWhois {
+            host: host.to_string(),
+        }),
         ("whois", [h, tail @ ..]) if h == "history" => after_collection(
-            Scope::WhoisHistory { record: None, host: Some(host.to_string()) },
+            Scope::WhoisHistory {
+                record: None,
+                host: Some(host.to_string()),
+            },
             EntityKind::WhoisHistoryRecord,
             tail,
             all,
@@ -281,7 +397,10 @@ mod tests {
         assert_eq!(t, t2);
         let slash = r("sslCertificates/ab%2Fcd%2B%3D").unwrap();
         assert!(matches!(slash, Target::Entity { ref id, .. } if id == "ab/cd+="));
-        assert_eq!(r("hosts('WWW.Example.com')").unwrap(), r("hosts/www.example.com").unwrap());
+        assert_eq!(
+            r("hosts('WWW.Example.com')").unwrap(),
+            r("hosts/www.example.com").unwrap()
+        );
     }
 
     #[test]
@@ -289,19 +408,40 @@ mod tests {
         assert_eq!(
             r("hosts/example.com/childHostPairs").unwrap(),
             Target::Collection {
-                scope: Scope::HostPairs { host: Some("example.com".into()), role: PairRole::Parent },
+                scope: Scope::HostPairs {
+                    host: Some("example.com".into()),
+                    role: PairRole::Parent
+                },
                 count_only: false
             }
         );
-        assert!(matches!(r("hosts/192.0.2.1/passiveDnsReverse/$count").unwrap(), Target::Collection { count_only: true, .. }));
-        assert_eq!(r("hosts/example.com/reputation").unwrap(), Target::Reputation { host: "example.com".into() });
+        assert!(matches!(
+            r("hosts/192.0.2.1/passiveDnsReverse/$count").unwrap(),
+            Target::Collection {
+                count_only: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            r("hosts/example.com/reputation").unwrap(),
+            Target::Reputation {
+                host: "example.com".into()
+            }
+        );
         assert!(matches!(
             r("hosts/example.com/whois/history/$count").unwrap(),
-            Target::Collection { scope: Scope::WhoisHistory { host: Some(_), .. }, count_only: true }
+            Target::Collection {
+                scope: Scope::WhoisHistory { host: Some(_), .. },
+                count_only: true
+            }
         ));
         assert!(matches!(
             r("hosts/example.com/components/abc").unwrap(),
-            Target::Entity { kind: EntityKind::HostComponent, within: Some(Scope::HostComponents { .. }), .. }
+            Target::Entity {
+                kind: EntityKind::HostComponent,
+                within: Some(Scope::HostComponents { .. }),
+                ..
+            }
         ));
         assert!(r("hosts/example.com/nope").is_err());
         assert!(r("hosts/bad host!").is_err());
@@ -309,17 +449,61 @@ mod tests {
 
     #[test]
     fn entity_navigations() {
-        assert!(matches!(r("hostPorts/x/mostRecentSslCertificate").unwrap(), Target::Entity { follow: Some(Follow::Certificate(_)), .. }));
-        assert!(matches!(r("hostPairs/x/childHost").unwrap(), Target::Entity { follow: Some(Follow::Host("childHost")), .. }));
-        assert!(matches!(r("articleIndicators/x/artifact").unwrap(), Target::Entity { follow: Some(Follow::Artifact), .. }));
+        assert!(matches!(
+            r("hostPorts/x/mostRecentSslCertificate").unwrap(),
+            Target::Entity {
+                follow: Some(Follow::Certificate(_)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            r("hostPairs/x/childHost").unwrap(),
+            Target::Entity {
+                follow: Some(Follow::Host("childHost")),
+                ..
+            }
+        ));
+        assert!(matches!(
+            r("articleIndicators/x/artifact").unwrap(),
+            Target::Entity {
+                follow: Some(Follow::Artifact),
+                ..
+            }
+        ));
         assert!(matches!(
             r("vulnerabilities/CVE-2021-44228/articles/$count").unwrap(),
-            Target::Collection { scope: Scope::VulnerabilityArticles { .. }, count_only: true }
+            Target::Collection {
+                scope: Scope::VulnerabilityArticles { .. },
+                count_only: true
+            }
         ));
-        assert!(matches!(r("whoisRecords/x/history/y").unwrap(), Target::Entity { kind: EntityKind::WhoisHistoryRecord, within: Some(_), .. }));
-        assert!(matches!(r("whoisHistoryRecord/y").unwrap(), Target::Entity { kind: EntityKind::WhoisHistoryRecord, within: None, .. }));
-        assert!(matches!(r("intelProfileIndicators").unwrap(), Target::Collection { .. }));
-        assert!(matches!(r("sslCertificates/x/relatedHosts/192.0.2.1").unwrap(), Target::Entity { kind: EntityKind::Host, .. }));
+        assert!(matches!(
+            r("whoisRecords/x/history/y").unwrap(),
+            Target::Entity {
+                kind: EntityKind::WhoisHistoryRecord,
+                within: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            r("whoisHistoryRecord/y").unwrap(),
+            Target::Entity {
+                kind: EntityKind::WhoisHistoryRecord,
+                within: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            r("intelProfileIndicators").unwrap(),
+            Target::Collection { .. }
+        ));
+        assert!(matches!(
+            r("sslCertificates/x/relatedHosts/192.0.2.1").unwrap(),
+            Target::Entity {
+                kind: EntityKind::Host,
+                ..
+            }
+        ));
         assert!(r("articles/x/bogus").is_err());
         assert!(r("nothing").is_err());
         assert_eq!(r("").unwrap(), Target::Root);

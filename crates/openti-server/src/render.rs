@@ -12,7 +12,10 @@ pub fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
     if let Some(b) = configured {
         return b.trim_end_matches('/').to_string();
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
     format!("http://{host}")
 }
 
@@ -24,7 +27,9 @@ pub fn context(base: &str, graph_path: &str, entity: bool) -> String {
 
 /// Keeps `id`, `@odata.type` and the selected properties.
 pub fn project(item: Value, select: Option<&[String]>) -> Value {
-    let (Some(select), Value::Object(map)) = (select, &item) else { return item };
+    let (Some(select), Value::Object(map)) = (select, &item) else {
+        return item;
+    };
     let mut out = Map::new();
     for (k, v) in map {
         if k == "@odata.type" || k == "id" || select.iter().any(|s| s == k) {
@@ -45,13 +50,22 @@ pub fn entity(context: String, item: Value, opts: &QueryOptions) -> Response {
 }
 
 /// A collection page.
-pub fn collection(context: String, items: Vec<Value>, total: Option<u64>, next_link: Option<String>, opts: &QueryOptions) -> Response {
+pub fn collection(
+    context: String,
+    items: Vec<Value>,
+    total: Option<u64>,
+    next_link: Option<String>,
+    opts: &QueryOptions,
+) -> Response {
     let mut out = Map::new();
     out.insert("@odata.context".into(), Value::String(context));
     if let Some(t) = total {
         out.insert("@odata.count".into(), Value::from(t));
     }
-    let items = items.into_iter().map(|i| project(i, opts.select.as_deref())).collect();
+    let items = items
+        .into_iter()
+        .map(|i| project(i, opts.select.as_deref()))
+        .collect();
     out.insert("value".into(), Value::Array(items));
     if let Some(n) = next_link {
         out.insert("@odata.nextLink".into(), Value::String(n));
@@ -60,7 +74,13 @@ pub fn collection(context: String, items: Vec<Value>, total: Option<u64>, next_l
 }
 
 /// The URL of the next page: same path and options, `$skip` advanced by the page size.
-pub fn next_link(base: &str, raw_path: &str, raw_query: Option<&str>, next_skip: u64, page: u32) -> String {
+pub fn next_link(
+    base: &str,
+    raw_path: &str,
+    raw_query: Option<&str>,
+    next_skip: u64,
+    page: u32,
+) -> String {
     let mut parts: Vec<String> = raw_query
         .unwrap_or("")
         .split('&')
@@ -88,5 +108,9 @@ pub fn json(v: Value) -> Response {
 
 /// A bare integer as `text/plain` (the `/$count` form).
 pub fn count(n: u64) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain;charset=utf-8")], n.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+        n.to_string(),
+    )
+        .into_response()
 }

@@ -74,7 +74,10 @@ pub enum Scope {
     /// `/hostSslCertificates` or `/hosts/{id}/sslCertificates`.
     HostSslCertificates { host: Option<String> },
     /// `/hostPairs` or `/hosts/{id}/{child,parent,}HostPairs`.
-    HostPairs { host: Option<String>, role: PairRole },
+    HostPairs {
+        host: Option<String>,
+        role: PairRole,
+    },
     /// `/passiveDnsRecords` or `/hosts/{id}/passiveDns` (forward).
     PassiveDns { host: Option<String> },
     /// `/hosts/{id}/passiveDnsReverse`.
@@ -95,7 +98,10 @@ pub enum Scope {
     WhoisRecords,
     /// `/whoisHistoryRecords`, `/whoisRecords/{id}/history`, `/hosts/{id}/whois/history`
     /// (`record` is a whoisRecord id, `host` a host id).
-    WhoisHistory { record: Option<String>, host: Option<String> },
+    WhoisHistory {
+        record: Option<String>,
+        host: Option<String>,
+    },
 }
 
 /// A `$search` request.

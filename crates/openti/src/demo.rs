@@ -6,7 +6,10 @@ use openti_store::Store;
 
 /// Demo inputs, compiled into the binary so `serve --demo` works from anywhere.
 pub const DATASETS: &[(&str, &str)] = &[
-    ("demo/profiles.ndjson", include_str!("../demo/profiles.ndjson")),
+    (
+        "demo/profiles.ndjson",
+        include_str!("../demo/profiles.ndjson"),
+    ),
     ("demo/hosts.ndjson", include_str!("../demo/hosts.ndjson")),
 ];
 
@@ -14,7 +17,14 @@ pub const DATASETS: &[(&str, &str)] = &[
 pub async fn load(store: &dyn Store) -> anyhow::Result<IngestSummary> {
     let mut total = IngestSummary::default();
     for (name, text) in DATASETS {
-        let s = ingest_bytes(store, name, text.as_bytes(), &IngestOptions::default(), &mut |_, _| {}).await?;
+        let s = ingest_bytes(
+            store,
+            name,
+            text.as_bytes(),
+            &IngestOptions::default(),
+            &mut |_, _| {},
+        )
+        .await?;
         for e in &s.errors {
             tracing::warn!("{name}:{}: {}", e.line, e.message);
         }

@@ -6,14 +6,20 @@ use anyhow::Context;
 use openti_server::{AppState, ServerConfig};
 
 /// Runs the server until Ctrl-C / SIGTERM.
-pub async fn run(database: Option<String>, listen: &str, demo: bool, public_url: Option<String>) -> anyhow::Result<()> {
+pub async fn run(
+    database: Option<String>,
+    listen: &str,
+    demo: bool,
+    public_url: Option<String>,
+) -> anyhow::Result<()> {
     // A demo without --database gets a fresh database in a temporary directory that lives as
     // long as the server.
     let mut _tmp = None;
     let database = match (database, demo) {
         (Some(d), _) => d,
         (None, true) => {
-            let dir = tempfile::tempdir().context("creating a temporary directory for the demo database")?;
+            let dir = tempfile::tempdir()
+                .context("creating a temporary directory for the demo database")?;
             let path = dir.path().join("openti-demo.db").display().to_string();
             _tmp = Some(dir);
             path
@@ -24,19 +30,39 @@ pub async fn run(database: Option<String>, listen: &str, demo: bool, public_url:
     let mut token = None;
     if demo {
         let s = crate::demo::load(store.as_ref()).await?;
-        eprintln!("demo data: {} observations loaded ({} already present) into {database}", s.accepted, s.skipped);
-        token = Some(crate::token::create(store.as_ref(), "demo", openti_server::auth::READ_WRITE, None).await?);
+        eprintln!(
+            "demo data: {} observations loaded ({} already present) into {database}",
+            s.accepted, s.skipped
+        );
+        token = Some(
+            crate::token::create(
+                store.as_ref(),
+                "demo",
+                openti_server::auth::READ_WRITE,
+                None,
+            )
+            .await?,
+        );
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("--listen {listen}: cannot bind"))?;
     let addr = listener.local_addr()?;
-    let state = AppState { store, config: Arc::new(ServerConfig { public_url }) };
+    let state = AppState {
+        store,
+        config: Arc::new(ServerConfig { public_url }),
+    };
     eprintln!("openti listening on http://{addr} (database {database})");
     if let Some(t) = &token {
         let base = format!("http://{addr}/v1.0/security/threatIntelligence");
         println!("Try:");
         println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/intelProfiles?$top=3'");
-        println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/www.example.com/passiveDns'");
-        println!("  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/grid-updates.test/reputation'");
+        println!(
+            "  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/www.example.com/passiveDns'"
+        );
+        println!(
+            "  curl -s -H 'Authorization: Bearer {t}' '{base}/hosts/grid-updates.test/reputation'"
+        );
         println!("token: {t}");
     }
     use std::io::Write;

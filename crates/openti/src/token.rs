@@ -44,7 +44,9 @@ pub enum TokenCommand {
 pub fn parse_lifetime(text: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: i64 = num.parse().map_err(|_| anyhow::anyhow!("--expires {text:?}: expected a number followed by d, h or m"))?;
+    let n: i64 = num.parse().map_err(|_| {
+        anyhow::anyhow!("--expires {text:?}: expected a number followed by d, h or m")
+    })?;
     match unit {
         "d" => Ok(Duration::days(n)),
         "h" => Ok(Duration::hours(n)),
@@ -54,7 +56,12 @@ pub fn parse_lifetime(text: &str) -> anyhow::Result<Duration> {
 }
 
 /// Creates a token in `store` and returns its secret.
-pub async fn create(store: &dyn Store, name: &str, permission: &str, lifetime: Option<Duration>) -> anyhow::Result<String> {
+pub async fn create(
+    store: &dyn Store,
+    name: &str,
+    permission: &str,
+    lifetime: Option<Duration>,
+) -> anyhow::Result<String> {
     if permission != READ && permission != READ_WRITE {
         bail!("--permission {permission:?}: expected {READ} or {READ_WRITE}");
     }
@@ -75,7 +82,12 @@ pub async fn create(store: &dyn Store, name: &str, permission: &str, lifetime: O
 /// Runs a token subcommand.
 pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
-        TokenCommand::Create { database, name, permission, expires } => {
+        TokenCommand::Create {
+            database,
+            name,
+            permission,
+            expires,
+        } => {
             let lifetime = expires.as_deref().map(parse_lifetime).transpose()?;
             let store = crate::db::open(&database).await?;
             let secret = create(store.as_ref(), &name, &permission, lifetime).await?;
@@ -83,7 +95,10 @@ pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List { database } => {
             let store = crate::db::open(&database).await?;
-            println!("{:<14} {:<20} {:<34} {:<22} {:<22} status", "id", "name", "permission", "created", "expires");
+            println!(
+                "{:<14} {:<20} {:<34} {:<22} {:<22} status",
+                "id", "name", "permission", "created", "expires"
+            );
             for t in store.list_tokens().await? {
                 let status = if t.revoked.is_some() {
                     "revoked"
@@ -92,8 +107,18 @@ pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
                 } else {
                     "active"
                 };
-                let fmt = |d: Option<chrono::DateTime<Utc>>| d.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or("-".into());
-                println!("{:<14} {:<20} {:<34} {:<22} {:<22} {status}", t.id, t.name, t.permission, fmt(Some(t.created)), fmt(t.expires));
+                let fmt = |d: Option<chrono::DateTime<Utc>>| {
+                    d.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                        .unwrap_or("-".into())
+                };
+                println!(
+                    "{:<14} {:<20} {:<34} {:<22} {:<22} {status}",
+                    t.id,
+                    t.name,
+                    t.permission,
+                    fmt(Some(t.created)),
+                    fmt(t.expires)
+                );
             }
         }
         TokenCommand::Revoke { database, id } => {

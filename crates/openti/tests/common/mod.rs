@@ -16,7 +16,10 @@ pub fn bin() -> &'static str {
 
 /// Repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// A fixture file path.
@@ -33,7 +36,11 @@ pub struct Output {
 
 /// Runs `openti ARGS` to completion.
 pub fn openti(args: &[&str]) -> Output {
-    let out = Command::new(bin()).args(args).env("OPENTI_LOG", "warn").output().expect("run openti");
+    let out = Command::new(bin())
+        .args(args)
+        .env("OPENTI_LOG", "warn")
+        .output()
+        .expect("run openti");
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,17 +53,35 @@ pub fn ingest(db: &Path, files: &[&Path]) -> (i32, Value) {
     let mut args = vec!["ingest", "--json", "--database", db.to_str().unwrap()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let out = openti(&args);
-    assert!(out.code == 0 || out.code == 2, "ingest failed ({}): {}", out.code, out.stderr);
-    let summary: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("summary JSON: {e}: {}", out.stdout));
+    assert!(
+        out.code == 0 || out.code == 2,
+        "ingest failed ({}): {}",
+        out.code,
+        out.stderr
+    );
+    let summary: Value = serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("summary JSON: {e}: {}", out.stdout));
     (out.code, summary)
 }
 
 /// Creates a token and returns its secret.
 pub fn token(db: &Path, permission: &str) -> String {
-    let out = openti(&["token", "create", "--database", db.to_str().unwrap(), "--name", "test", "--permission", permission]);
+    let out = openti(&[
+        "token",
+        "create",
+        "--database",
+        db.to_str().unwrap(),
+        "--name",
+        "test",
+        "--permission",
+        permission,
+    ]);
     assert_eq!(out.code, 0, "token create: {}", out.stderr);
     let t = out.stdout.trim().to_string();
-    assert!(t.starts_with("oti_") && !t.contains('\n'), "token printed alone: {t:?}");
+    assert!(
+        t.starts_with("oti_") && !t.contains('\n'),
+        "token printed alone: {t:?}"
+    );
     t
 }
 
@@ -90,8 +115,15 @@ impl Server {
                 }
             }
         });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("server did not report its address");
-        let mut server = Server { child, base, token, stdout_lines: Vec::new() };
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server did not report its address");
+        let mut server = Server {
+            child,
+            base,
+            token,
+            stdout_lines: Vec::new(),
+        };
         server.wait_ready();
         server
     }
@@ -141,8 +173,18 @@ impl Server {
     }
 
     /// Any request.
-    pub fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Response {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) };
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Response {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        };
         let mut req = ureq::request(method, &url).set("client-request-id", "test-client-id");
         if let Some(t) = token {
             req = req.set("Authorization", &format!("Bearer {t}"));
@@ -166,7 +208,11 @@ impl Server {
             })
             .collect();
         let text = resp.into_string().unwrap_or_default();
-        Response { status, headers, text }
+        Response {
+            status,
+            headers,
+            text,
+        }
     }
 }
 
@@ -191,11 +237,18 @@ impl Response {
     }
     /// A header value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// Asserts 200 and returns the JSON.
     pub fn ok(&self) -> Value {
-        assert_eq!(self.status, 200, "expected 200, got {}: {}", self.status, self.text);
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {}: {}",
+            self.status, self.text
+        );
         self.json()
     }
     /// Asserts a Graph error with this status and returns its code.
@@ -203,9 +256,15 @@ impl Response {
         assert_eq!(self.status, status, "body: {}", self.text);
         let v = self.json();
         let e = &v["error"];
-        assert!(e["code"].is_string() && e["message"].is_string(), "error envelope: {v}");
+        assert!(
+            e["code"].is_string() && e["message"].is_string(),
+            "error envelope: {v}"
+        );
         assert!(e["innerError"]["date"].is_string());
-        assert_eq!(e["innerError"]["request-id"].as_str(), self.header("request-id"));
+        assert_eq!(
+            e["innerError"]["request-id"].as_str(),
+            self.header("request-id")
+        );
         assert_eq!(e["innerError"]["client-request-id"], "test-client-id");
         e["code"].as_str().unwrap().to_string()
     }
@@ -213,7 +272,10 @@ impl Response {
 
 /// Percent-encodes an id for a path segment (`=` → `%3D`, `/` → `%2F`, `+` → `%2B`).
 pub fn esc(id: &str) -> String {
-    id.replace('%', "%25").replace('=', "%3D").replace('/', "%2F").replace('+', "%2B")
+    id.replace('%', "%25")
+        .replace('=', "%3D")
+        .replace('/', "%2F")
+        .replace('+', "%2B")
 }
 
 /// Standard base64 of the `$$`-joined parts (the id convention).
@@ -224,11 +286,16 @@ pub fn b64(parts: &[&str]) -> String {
     let bytes = data.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.write_char(T[((n >> (18 - 6 * i)) & 63) as usize] as char).unwrap();
+                out.write_char(T[((n >> (18 - 6 * i)) & 63) as usize] as char)
+                    .unwrap();
             } else {
                 out.push('=');
             }
