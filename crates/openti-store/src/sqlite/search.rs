@@ -1,0 +1,211 @@
+//! `$search`: free text on articles and profiles, `path:value` on certificates and WHOIS.
+//!
+//! Property paths are resolved through fixed whitelists; the JSON path handed to
+//! `json_extract` is taken from the whitelist (never from the request) and bound as a
+//! parameter, as is the value.
+
+use rusqlite::types::Value as SqlValue;
+
+use super::read::Sel;
+use crate::{Scope, Search, StoreError, StoreResult};
+
+/// `sslCertificateEntity` fields: (Graph path below issuer/subject, JSON path).
+const CERT_ENTITY_FIELDS: &[(&str, &str)] = &[
+    ("commonName", "$.commonName"),
+    ("email", "$.email"),
+    ("givenName", "$.givenName"),
+    ("surname", "$.surname"),
+    ("organizationName", "$.organizationName"),
+    ("organizationUnitName", "$.organizationUnitName"),
+    ("serialNumber", "$.serialNumber"),
+    ("address/city", "$.address.city"),
+    ("address/state", "$.address.state"),
+    ("address/countryOrRegion", "$.address.countryOrRegion"),
+    ("address/postalCode", "$.address.postalCode"),
+    ("address/street", "$.address.street"),
+];
+
+/// WHOIS contact roles.
+const WHOIS_ROLES: &[&str] = &[
+    "abuse",
+    "admin",
+    "billing",
+    "noc",
+    "registrant",
+    "registrar",
+    "technical",
+    "zone",
+];
+
+/// `whoisContact` fields: (Graph path below the role, JSON path suffix).
+const WHOIS_CONTACT_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("organization", "organization"),
+    ("email", "email"),
+    ("telephone", "telephone"),
+    ("fax", "fax"),
+    ("address/city", "address.city"),
+    ("address/state", "address.state"),
+    ("address/countryOrRegion", "address.countryOrRegion"),
+    ("address/postalCode", "address.postalCode"),
+    ("address/street", "address.street"),
+];
+
+/// Adds the conditions of `search` on `scope` to `sel`.
+pub(super) fn apply(scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResult<()> {
+    match (scope, search) {
+        (Scope::Articles, Search::Text(q)) => {
+            text(sel, q, &["a.title", "a.summary", "a.body", "a.tags"]);
+            Ok(())
+        }
+        (Scope::IntelProfiles, Search::Text(q)) => {
+            text(
+                sel,
+                q,
+                &[
+                    "p.title",
+                    "p.aliases",
+                    "p.summary",
+                    "p.description",
+                    "p.tradecraft",
+                    "p.targets",
+                ],
+            );
+            Ok(())
+        }
+        (Scope::SslCertificates, Search::Property { path, value }) => certificate(sel, path, value),
+        (Scope::WhoisRecords, Search::Property { path, value }) => whois(sel, path, value),
+        (Scope::SslCertificates | Scope::WhoisRecords, Search::Text(_)) => {
+            Err(StoreError::InvalidQuery(
+                "$search on this collection must have the form \"property:value\"".into(),
+            ))
+        }
+        _ => Err(StoreError::InvalidQuery(
+            "$search is not supported on this collection".into(),
+        )),
+    }
+}
+
+fn like_pattern(term: &str) -> String {
+    let mut s = String::with_capacity(term.len() + 2);
+    s.push('%');
+    for c in term.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+/// Every whitespace-separated term must occur (case-insensitively) in one of `cols`.
+/// Kept in one function so a full-text index can replace it.
+fn text(sel: &mut Sel, q: &str, cols: &[&'static str]) {
+    for term in q.split_whitespace() {
+        let pattern = like_pattern(term);
+        let sql = cols
+            .iter()
+            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        sel.cond(
+            format!("({sql})"),
+            cols.iter().map(|_| SqlValue::Text(pattern.clone())),
+        );
+    }
+}
+
+fn unknown(path: &str, set: &str) -> StoreError {
+    StoreError::InvalidQuery(format!(
+        "The $search property '{path}' is not searchable on {set}."
+    ))
+}
+
+fn t(s: impl Into<String>) -> SqlValue {
+    SqlValue::Text(s.into())
+}
+
+fn certificate(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
+    let value = value.trim();
+    let (root, rest) = path.split_once('/').unwrap_or((path, ""));
+    if rest.is_empty() {
+        if root.eq_ignore_ascii_case("sha1") {
+            sel.cond(
+                "c.sha1 = ?",
+                [t(value.replace(':', "").to_ascii_lowercase())],
+            );
+        } else if root.eq_ignore_ascii_case("fingerprint") {
+            sel.cond(
+                "replace(lower(c.fingerprint), ':', '') = ?",
+                [t(value.replace(':', "").to_ascii_lowercase())],
+            );
+        } else if root.eq_ignore_ascii_case("serialNumber") {
+            sel.cond("lower(c.serial) = lower(?)", [t(value)]);
+        } else {
+            return Err(unknown(path, "sslCertificates"));
+        }
+        return Ok(());
+    }
+    let column = if root.eq_ignore_ascii_case("issuer") {
+        "c.issuer"
+    } else if root.eq_ignore_ascii_case("subject") {
+        "c.subject"
+    } else {
+        return Err(unknown(path, "sslCertificates"));
+    };
+    if rest.eq_ignore_ascii_case("alternateNames") {
+        let sql = format!(
+            "EXISTS (SELECT 1 FROM json_each({column}, '$.alternateNames') AS j WHERE lower(j.value) = lower(?))"
+        );
+        sel.cond(sql, [t(value)]);
+        return Ok(());
+    }
+    let Some((_, json_path)) = CERT_ENTITY_FIELDS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(rest))
+    else {
+        return Err(unknown(path, "sslCertificates"));
+    };
+    sel.cond(
+        format!("lower(json_extract({column}, ?)) = lower(?)"),
+        [t(*json_path), t(value)],
+    );
+    Ok(())
+}
+
+fn whois(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
+    let value = value.trim();
+    if path.eq_ignore_ascii_case("nameservers/host/id") {
+        sel.cond(
+            "EXISTS (SELECT 1 FROM json_each(whois.nameservers) AS j WHERE lower(j.value) = lower(?))",
+            [t(value.trim_end_matches('.'))],
+        );
+        return Ok(());
+    }
+    let (root, rest) = path.split_once('/').unwrap_or((path, ""));
+    let Some(role) = WHOIS_ROLES.iter().find(|r| r.eq_ignore_ascii_case(root)) else {
+        return Err(unknown(path, "whoisRecords"));
+    };
+    let Some((_, field)) = WHOIS_CONTACT_FIELDS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(rest))
+    else {
+        return Err(unknown(path, "whoisRecords"));
+    };
+    sel.cond(
+        "lower(json_extract(whois.contacts, ?)) = lower(?)",
+        [t(format!("$.{role}.{field}")), t(value)],
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

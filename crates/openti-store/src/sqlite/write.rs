@@ -1,0 +1,395 @@
+//! Batch aggregation: observation facts (DNS, components, trackers, cookies, host pairs,
+//! certificates, ports, IP enrichment) merged with `INSERT … ON CONFLICT DO UPDATE`.
+//!
+//! Merging rules: first seen = min, last seen = max (NULL-tolerant), counts add up. Every fact
+//! that names a host widens that host's window; every hostname below a registered domain adds
+//! a `subdomains` row and makes the registered domain a host.
+
+use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered_domain};
+use openti_model::observation::{record_value_is_host, CertName};
+use openti_model::{Observation, PhysicalAddress, Seen, SslCertificateEntity};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+
+use super::time::{now_text, opt_text, to_json, to_text};
+use super::write_intel;
+use crate::{Batch, BatchOutcome, StoreResult};
+
+/// SQL fragment merging `first_seen`/`last_seen` windows (NULL-tolerant min/max).
+macro_rules! merge_window {
+    () => {
+        "first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)), \
+         last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen))"
+    };
+}
+pub(super) use merge_window;
+
+/// An observation window as stored text.
+#[derive(Debug, Clone, Default)]
+pub(super) struct W {
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub count: i64,
+}
+
+impl W {
+    pub fn of(seen: &Seen) -> W {
+        match seen.window() {
+            Some(w) => W {
+                first: Some(to_text(w.first)),
+                last: Some(to_text(w.last)),
+                count: i64::try_from(w.count).unwrap_or(i64::MAX),
+            },
+            None => W {
+                first: None,
+                last: None,
+                count: i64::try_from(seen.count.unwrap_or(1).max(1)).unwrap_or(i64::MAX),
+            },
+        }
+    }
+
+    /// No times (a host named by an indicator, a registered domain derived from a subdomain).
+    pub fn none() -> W {
+        W {
+            first: None,
+            last: None,
+            count: 0,
+        }
+    }
+}
+
+/// Applies one batch in one transaction.
+pub fn apply_batch(conn: &mut Connection, batch: &Batch) -> StoreResult<BatchOutcome> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(key) = &batch.key {
+        let seen: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM ingest_batches WHERE key = ?1)",
+            [key],
+            |r| r.get(0),
+        )?;
+        if seen {
+            return Ok(BatchOutcome::AlreadyApplied);
+        }
+    }
+    let now = now_text();
+    for o in &batch.observations {
+        apply_one(&tx, &now, o)?;
+    }
+    if let Some(key) = &batch.key {
+        tx.prepare_cached(
+            "INSERT INTO ingest_batches (key, applied_at, observations) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![key, now, batch.observations.len() as i64])?;
+    }
+    tx.commit()?;
+    Ok(BatchOutcome::Applied(batch.observations.len()))
+}
+
+fn apply_one(tx: &Transaction<'_>, now: &str, o: &Observation) -> StoreResult<()> {
+    match o {
+        Observation::Dns {
+            name,
+            record_type,
+            value,
+            seen,
+            ..
+        } => dns(tx, now, name, record_type, value, &W::of(seen)),
+        Observation::Component {
+            host,
+            component,
+            seen,
+        } => {
+            let w = W::of(seen);
+            touch_host(tx, host, &w)?;
+            tx.prepare_cached(concat!(
+                "INSERT INTO components (host, name, version, category, first_seen, last_seen, count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (host, name, version, category) DO UPDATE SET ",
+                merge_window!(),
+                ", count = count + excluded.count"
+            ))?
+            .execute(params![host, component.name, component.version, component.category, w.first, w.last, w.count])?;
+            Ok(())
+        }
+        Observation::Tracker {
+            host,
+            tracker_kind,
+            value,
+            seen,
+        } => {
+            let w = W::of(seen);
+            touch_host(tx, host, &w)?;
+            tx.prepare_cached(concat!(
+                "INSERT INTO trackers (host, kind, value, first_seen, last_seen, count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, kind, value) DO UPDATE SET ",
+                merge_window!(),
+                ", count = count + excluded.count"
+            ))?
+            .execute(params![host, tracker_kind, value, w.first, w.last, w.count])?;
+            Ok(())
+        }
+        Observation::Cookie {
+            host,
+            name,
+            domain,
+            seen,
+        } => {
+            let w = W::of(seen);
+            touch_host(tx, host, &w)?;
+            tx.prepare_cached(concat!(
+                "INSERT INTO cookies (host, name, domain, first_seen, last_seen, count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, name, domain) DO UPDATE SET ",
+                merge_window!(),
+                ", count = count + excluded.count"
+            ))?
+            .execute(params![host, name, domain, w.first, w.last, w.count])?;
+            Ok(())
+        }
+        Observation::HostPair {
+            parent,
+            child,
+            link_kind,
+            seen,
+        } => {
+            let w = W::of(seen);
+            touch_host(tx, parent, &w)?;
+            touch_host(tx, child, &w)?;
+            tx.prepare_cached(concat!(
+                "INSERT INTO host_pairs (parent, child, link_kind, first_seen, last_seen, count) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (parent, child, link_kind) DO UPDATE SET ",
+                merge_window!(),
+                ", count = count + excluded.count"
+            ))?
+            .execute(params![parent, child, link_kind, w.first, w.last, w.count])?;
+            Ok(())
+        }
+        Observation::Certificate {
+            host,
+            port,
+            sha1,
+            fingerprint,
+            serial_number,
+            issued,
+            expires,
+            issuer,
+            subject,
+            seen,
+        } => {
+            let w = W::of(seen);
+            let issuer = cert_entity_json(issuer)?;
+            let subject = cert_entity_json(subject)?;
+            tx.prepare_cached(concat!(
+                "INSERT INTO certificates (sha1, fingerprint, serial, issued, expires, issuer, subject, \
+                 first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (sha1) DO UPDATE SET fingerprint = coalesce(excluded.fingerprint, fingerprint), \
+                 serial = coalesce(excluded.serial, serial), issued = coalesce(excluded.issued, issued), \
+                 expires = coalesce(excluded.expires, expires), issuer = coalesce(excluded.issuer, issuer), \
+                 subject = coalesce(excluded.subject, subject), count = count + excluded.count, ",
+                merge_window!()
+            ))?
+            .execute(params![
+                sha1,
+                fingerprint,
+                serial_number,
+                opt_text(*issued),
+                opt_text(*expires),
+                issuer,
+                subject,
+                w.first,
+                w.last,
+                w.count
+            ])?;
+            if let Some(h) = host {
+                touch_host(tx, h, &w)?;
+                host_certificate(tx, h, sha1, port.unwrap_or(443), &w)?;
+            }
+            Ok(())
+        }
+        Observation::Port {
+            host,
+            port,
+            protocol,
+            status,
+            banner,
+            scan_protocol,
+            services,
+            certificate_sha1,
+            seen,
+        } => {
+            let w = W::of(seen);
+            let protocol = protocol.map(|p| p.as_str()).unwrap_or("tcp");
+            let status = status.map(|s| s.as_str()).unwrap_or("open");
+            touch_host(tx, host, &w)?;
+            let cert_time = certificate_sha1.as_ref().and(w.last.clone());
+            tx.prepare_cached(concat!(
+                "INSERT INTO ports (host, port, protocol, status, status_time, times_observed, first_seen, last_seen, \
+                 last_scan, recent_cert_sha1, recent_cert_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT (host, port, protocol) DO UPDATE SET \
+                 status = CASE WHEN status_time IS NULL OR excluded.status_time >= status_time \
+                     THEN excluded.status ELSE status END, \
+                 status_time = max(coalesce(status_time, excluded.status_time), coalesce(excluded.status_time, status_time)), \
+                 times_observed = times_observed + excluded.times_observed, \
+                 last_scan = max(coalesce(last_scan, excluded.last_scan), coalesce(excluded.last_scan, last_scan)), \
+                 recent_cert_sha1 = CASE WHEN excluded.recent_cert_sha1 IS NOT NULL AND (recent_cert_time IS NULL \
+                     OR excluded.recent_cert_time >= recent_cert_time) THEN excluded.recent_cert_sha1 ELSE recent_cert_sha1 END, \
+                 recent_cert_time = CASE WHEN excluded.recent_cert_sha1 IS NOT NULL AND (recent_cert_time IS NULL \
+                     OR excluded.recent_cert_time >= recent_cert_time) THEN excluded.recent_cert_time ELSE recent_cert_time END, ",
+                merge_window!()
+            ))?
+            .execute(params![
+                host,
+                port,
+                protocol,
+                status,
+                w.last,
+                w.count,
+                w.first,
+                w.last,
+                w.last,
+                certificate_sha1,
+                cert_time
+            ])?;
+            if let Some(b) = banner {
+                tx.prepare_cached(concat!(
+                    "INSERT INTO port_banners (host, port, protocol, banner, scan_protocol, times, first_seen, last_seen) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (host, port, protocol, banner) DO UPDATE SET \
+                     scan_protocol = coalesce(excluded.scan_protocol, scan_protocol), times = times + excluded.times, ",
+                    merge_window!()
+                ))?
+                .execute(params![host, port, protocol, b, scan_protocol, w.count, w.first, w.last])?;
+            }
+            for s in services {
+                tx.prepare_cached(concat!(
+                    "INSERT INTO port_services (host, port, protocol, name, version, category, first_seen, last_seen) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (host, port, protocol, name, version, category) DO UPDATE SET ",
+                    merge_window!()
+                ))?
+                .execute(params![host, port, protocol, s.name, s.version, s.category, w.first, w.last])?;
+            }
+            if let Some(sha1) = certificate_sha1 {
+                tx.prepare_cached(concat!(
+                    "INSERT INTO certificates (sha1, first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (sha1) DO UPDATE SET count = count + excluded.count, ",
+                    merge_window!()
+                ))?
+                .execute(params![sha1, w.first, w.last, w.count])?;
+                host_certificate(tx, host, sha1, *port, &w)?;
+            }
+            Ok(())
+        }
+        Observation::Ip {
+            ip,
+            asn,
+            as_name,
+            as_organization,
+            netblock,
+            country,
+            hosting_provider,
+            seen,
+        } => {
+            let w = W::of(seen);
+            touch_host(tx, ip, &w)?;
+            tx.prepare_cached(
+                "UPDATE hosts SET asn = coalesce(?2, asn), as_name = coalesce(?3, as_name), \
+                 as_org = coalesce(?4, as_org), netblock = coalesce(?5, netblock), country = coalesce(?6, country), \
+                 hosting_provider = coalesce(?7, hosting_provider), enriched_at = ?8 \
+                 WHERE id = ?1 AND (enriched_at IS NULL OR ?8 IS NULL OR ?8 >= enriched_at)",
+            )?
+            .execute(params![ip, asn, as_name, as_organization, netblock, country, hosting_provider, w.last])?;
+            Ok(())
+        }
+        Observation::Whois { .. } => write_intel::whois(tx, o),
+        Observation::Article { .. } => write_intel::article(tx, o),
+        Observation::IntelProfile { .. } => write_intel::profile(tx, o),
+        Observation::Indicator { .. } => write_intel::indicator(tx, o),
+        Observation::Vulnerability { .. } => write_intel::vulnerability(tx, o),
+    }
+}
+
+fn dns(
+    tx: &Transaction<'_>,
+    now: &str,
+    name: &str,
+    rtype: &str,
+    value: &str,
+    w: &W,
+) -> StoreResult<()> {
+    touch_host(tx, name, w)?;
+    if record_value_is_host(rtype) {
+        touch_host(tx, value, w)?;
+    }
+    tx.prepare_cached(concat!(
+        "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (host, rtype, value) DO UPDATE SET \
+         count = count + excluded.count, \
+         collected = max(coalesce(collected, excluded.collected), excluded.collected), ",
+        merge_window!()
+    ))?
+    .execute(params![name, rtype, value, w.first, w.last, w.count, now])?;
+    Ok(())
+}
+
+fn host_certificate(
+    tx: &Transaction<'_>,
+    host: &str,
+    sha1: &str,
+    port: u16,
+    w: &W,
+) -> StoreResult<()> {
+    tx.prepare_cached(concat!(
+        "INSERT INTO host_certificates (host, sha1, port, first_seen, last_seen, count) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, sha1, port) DO UPDATE SET count = count + excluded.count, ",
+        merge_window!()
+    ))?
+    .execute(params![host, sha1, port, w.first, w.last, w.count])?;
+    Ok(())
+}
+
+/// Upserts a host and widens its window; derives its subdomain row and registered-domain host.
+pub(super) fn touch_host(tx: &Transaction<'_>, host: &str, w: &W) -> StoreResult<()> {
+    let is_ip = is_ip_text(host);
+    let reg = if is_ip { None } else { registered_domain(host) };
+    tx.prepare_cached(concat!(
+        "INSERT INTO hosts (id, is_ip, first_seen, last_seen, registered_domain) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (id) DO UPDATE SET ",
+        merge_window!()
+    ))?
+    .execute(params![host, is_ip, w.first, w.last, reg])?;
+    if !is_ip {
+        if let Some(domain) = parent_domain_of_subdomain(host) {
+            tx.prepare_cached(
+                "INSERT INTO subdomains (domain, sub, first_seen) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (domain, sub) DO UPDATE SET \
+                 first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen))",
+            )?
+            .execute(params![domain, host, w.first])?;
+            touch_host(tx, &domain, &W::none())?;
+        }
+    }
+    Ok(())
+}
+
+/// Graph-shaped JSON of a certificate name; `None` when the observation carried nothing.
+fn cert_entity_json(n: &CertName) -> StoreResult<Option<String>> {
+    if *n == CertName::default() {
+        return Ok(None);
+    }
+    let address = PhysicalAddress {
+        city: n.city.clone(),
+        country_or_region: n.country.clone(),
+        postal_code: n.postal_code.clone(),
+        state: n.state.clone(),
+        street: n.street.clone(),
+    };
+    let e = SslCertificateEntity {
+        common_name: n.common_name.clone(),
+        alternate_names: n.alternate_names.clone(),
+        email: n.email.clone(),
+        given_name: n.given_name.clone(),
+        surname: n.surname.clone(),
+        organization_name: n.organization_name.clone(),
+        organization_unit_name: n.organization_unit_name.clone(),
+        serial_number: n.serial_number.clone(),
+        address: (!address.is_empty()).then_some(address),
+    };
+    to_json(&e).map(Some)
+}

@@ -1,0 +1,103 @@
+//! The backend-independent store contract. Every function takes a fresh, empty store; a
+//! backend's test file runs each one (see `sqlite_contract.rs`).
+//!
+//! Backends must reject a port outside 1–65535 at the database level (used to prove that a
+//! failing batch leaves nothing behind).
+
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use openti_model::{ids, Observation};
+use openti_store::*;
+use serde_json::Value;
+
+mod certs;
+mod intel;
+mod observed;
+
+pub use certs::*;
+pub use intel::*;
+pub use observed::*;
+
+/// Parses and normalises one observation line.
+pub fn obs(json: &str) -> Observation {
+    let o: Observation =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("bad observation {json}: {e}"));
+    o.normalize()
+        .unwrap_or_else(|e| panic!("cannot normalise {json}: {e}"))
+}
+
+/// A batch of observation lines.
+pub fn batch(key: Option<&str>, lines: &[&str]) -> Batch {
+    Batch {
+        key: key.map(str::to_string),
+        observations: lines.iter().map(|l| obs(l)).collect(),
+    }
+}
+
+pub async fn apply(store: &dyn Store, key: Option<&str>, lines: &[&str]) -> BatchOutcome {
+    store
+        .apply_batch(batch(key, lines))
+        .await
+        .expect("apply batch")
+}
+
+pub fn q(scope: Scope) -> ListQuery {
+    ListQuery {
+        scope,
+        search: None,
+        top: 100,
+        skip: 0,
+        count: true,
+    }
+}
+
+pub async fn items(store: &dyn Store, scope: Scope) -> Vec<Value> {
+    store.list(&q(scope)).await.expect("list").items
+}
+
+pub async fn search(store: &dyn Store, scope: Scope, s: Search) -> StoreResult<Vec<Value>> {
+    store
+        .list(&ListQuery {
+            search: Some(s),
+            ..q(scope)
+        })
+        .await
+        .map(|p| p.items)
+}
+
+pub fn prop(path: &str, value: &str) -> Search {
+    Search::Property {
+        path: path.into(),
+        value: value.into(),
+    }
+}
+
+pub fn ids_of(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|v| v["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+pub async fn count_of(store: &dyn Store, table: &str) -> u64 {
+    let counts = store.counts().await.expect("counts");
+    counts
+        .iter()
+        .find(|(t, _)| t == table)
+        .map(|(_, n)| *n)
+        .unwrap_or_else(|| panic!("no table {table}"))
+}
+
+pub async fn host(store: &dyn Store, id: &str) -> Value {
+    store
+        .get(EntityKind::Host, id)
+        .await
+        .expect("get host")
+        .unwrap_or_else(|| panic!("host {id} missing"))
+}
+
+pub const PORT_A: &str = r#"{"kind":"port","host":"192.0.2.10","port":22,"status":"open","banner":"SSH-2.0-OpenSSH_9.2","scan_protocol":"ssh","services":[{"name":"OpenSSH","version":"9.2","category":"Remote Access"}],"first_seen":"2023-02-01T00:00:00Z","last_seen":"2023-12-01T00:00:00Z","count":11}"#;
+pub const PORT_B: &str = r#"{"kind":"port","host":"192.0.2.10","port":22,"status":"closed","banner":"SSH-2.0-OpenSSH_9.2","time":"2024-02-01T00:00:00Z"}"#;
+pub const DNS_A: &str = r#"{"kind":"dns","name":"www.example.com","type":"A","value":"192.0.2.10","first_seen":"2023-03-01T00:00:00Z","last_seen":"2023-06-01T00:00:00Z","count":4}"#;
+pub const DNS_B: &str = r#"{"kind":"dns","name":"www.example.com","type":"A","value":"192.0.2.10","first_seen":"2023-01-01T00:00:00Z","last_seen":"2023-04-01T00:00:00Z","count":2}"#;

@@ -1,0 +1,183 @@
+//! Runs the store contract against SQLite on a temporary file, plus SQLite-specific checks
+//! (migrations, reopening, the shared fixture file).
+
+mod contract;
+
+use openti_store::*;
+use serde_json::Value;
+
+fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("openti.db")).expect("open");
+    (dir, store)
+}
+
+macro_rules! contract_tests {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (_dir, store) = temp_store();
+                contract::$name(&store).await;
+            }
+        )+
+    };
+}
+
+contract_tests!(
+    windows_and_counts_merge,
+    batch_keys_are_idempotent,
+    host_window_spans_fact_kinds,
+    subdomains_are_derived,
+    reverse_passive_dns,
+    whois_history_and_current,
+    host_pairs_by_role,
+    ports_status_banners_services,
+    host_certificates_aggregate_ports,
+    property_search,
+    paging,
+    garbage_ids_are_none,
+    vulnerabilities,
+    intel_and_indicators,
+    tokens,
+    failed_batch_rolls_back,
+    hosts_and_enrichment,
+);
+
+#[tokio::test]
+async fn migrations_are_idempotent_on_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("openti.db");
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        assert_eq!(store.schema_versions().await.expect("versions"), vec![1]);
+        assert_eq!(store.migrate().await.expect("migrate"), 0);
+        contract::apply(&store, Some("k"), &[r#"{"kind":"dns","name":"a.example.com","type":"A","value":"192.0.2.1","time":"2024-01-01T00:00:00Z"}"#]).await;
+    }
+    let store = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(store.schema_versions().await.expect("versions"), vec![1]);
+    assert_eq!(contract::count_of(&store, "passive_dns").await, 1);
+    let again = contract::batch(
+        Some("k"),
+        &[
+            r#"{"kind":"dns","name":"a.example.com","type":"A","value":"192.0.2.1","time":"2024-01-01T00:00:00Z"}"#,
+        ],
+    );
+    assert_eq!(
+        store.apply_batch(again).await.expect("apply"),
+        BatchOutcome::AlreadyApplied
+    );
+}
+
+#[tokio::test]
+async fn in_memory_store_works() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    contract::windows_and_counts_merge(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_run_while_writing() {
+    let (_dir, store) = temp_store();
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..20 {
+                let line = format!(
+                    r#"{{"kind":"component","host":"w.example.com","name":"c{i}","time":"2024-01-01T00:00:00Z"}}"#
+                );
+                contract::apply(&store, None, &[&line]).await;
+            }
+        })
+    };
+    for _ in 0..20 {
+        store
+            .list(&contract::q(Scope::HostComponents { host: None }))
+            .await
+            .expect("read during writes");
+    }
+    writer.await.expect("writer");
+    assert_eq!(contract::count_of(&store, "components").await, 20);
+}
+
+/// Every entity listed from the shared fixture resolves by its own id to the same JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_entities_round_trip_by_id() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/all-kinds.ndjson");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let (_dir, store) = temp_store();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    contract::apply(&store, Some("fixture"), &lines).await;
+    let scopes = [
+        (Scope::Articles, EntityKind::Article),
+        (
+            Scope::ArticleIndicators { article: None },
+            EntityKind::ArticleIndicator,
+        ),
+        (Scope::IntelProfiles, EntityKind::IntelProfile),
+        (
+            Scope::ProfileIndicators { profile: None },
+            EntityKind::ProfileIndicator,
+        ),
+        (Scope::Hosts, EntityKind::Host),
+        (
+            Scope::HostComponents { host: None },
+            EntityKind::HostComponent,
+        ),
+        (Scope::HostCookies { host: None }, EntityKind::HostCookie),
+        (Scope::HostTrackers { host: None }, EntityKind::HostTracker),
+        (Scope::HostPorts { host: None }, EntityKind::HostPort),
+        (
+            Scope::HostSslCertificates { host: None },
+            EntityKind::HostSslCertificate,
+        ),
+        (
+            Scope::HostPairs {
+                host: None,
+                role: PairRole::Either,
+            },
+            EntityKind::HostPair,
+        ),
+        (
+            Scope::PassiveDns { host: None },
+            EntityKind::PassiveDnsRecord,
+        ),
+        (Scope::Subdomains { host: None }, EntityKind::Subdomain),
+        (Scope::SslCertificates, EntityKind::SslCertificate),
+        (Scope::Vulnerabilities, EntityKind::Vulnerability),
+        (Scope::WhoisRecords, EntityKind::WhoisRecord),
+        (
+            Scope::WhoisHistory {
+                record: None,
+                host: None,
+            },
+            EntityKind::WhoisHistoryRecord,
+        ),
+    ];
+    for (scope, kind) in scopes {
+        let page = store
+            .list(&ListQuery {
+                scope: scope.clone(),
+                search: None,
+                top: 1000,
+                skip: 0,
+                count: true,
+            })
+            .await;
+        let page = page.expect("list");
+        assert!(!page.items.is_empty(), "{scope:?} is empty");
+        assert_eq!(page.total, Some(page.items.len() as u64), "{scope:?}");
+        for item in &page.items {
+            assert!(item["@odata.type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("#microsoft.graph.security.")));
+            let id = item["id"].as_str().expect("id");
+            let got = store.get(kind, id).await.expect("get");
+            assert_eq!(got.as_ref(), Some(item), "{kind:?} {id}");
+        }
+    }
+    let whois: Option<Value> = store.host_whois("example.com").await.expect("whois");
+    assert!(whois.is_some());
+}
