@@ -1,0 +1,8 @@
+//! Active collectors. Every collector that opens an outbound connection asks the one
+//! [`policy::NetPolicy`] first — after DNS resolution and again on every redirect — so private,
+//! loopback, link-local, multicast and other special-purpose targets are refused unless the
+//! operator allowed them explicitly (`--allow-net CIDR`).
+
+pub mod policy;
+
+pub use policy::{Cidr, NetPolicy, PolicyError};
