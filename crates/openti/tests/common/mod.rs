@@ -118,7 +118,7 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("server did not report its address");
-        let mut server = Server {
+        let server = Server {
             child,
             base,
             token,
