@@ -292,7 +292,7 @@ fn demo_serves_real_data_on_every_collection() {
         let v = s.get(url).ok();
         assert!(
             v.get("value")
-                .map_or(true, |x| !x.as_array().unwrap().is_empty()),
+                .is_none_or(|x| !x.as_array().unwrap().is_empty()),
             "{url}: {v}"
         );
     }
