@@ -749,25 +749,7 @@ fn root_collections_paging_and_select() {
     let (_d, s) = fixture_server();
     let root = s.graph("").ok();
     assert_eq!(root["@odata.type"], format!("{NS}threatIntelligence"));
-    for set_name in [
-        "articles",
-        "articleIndicators",
-        "intelProfiles",
-        "intelligenceProfileIndicators",
-        "hosts",
-        "hostComponents",
-        "hostCookies",
-        "hostTrackers",
-        "hostPairs",
-        "hostPorts",
-        "hostSslCertificates",
-        "passiveDnsRecords",
-        "subdomains",
-        "sslCertificates",
-        "vulnerabilities",
-        "whoisRecords",
-        "whoisHistoryRecords",
-    ] {
+    for set_name in ROOT_COLLECTIONS {
         let v = s.graph(&format!("{set_name}?$count=true")).ok();
         let n = v["@odata.count"].as_u64().unwrap();
         assert!(n > 0, "{set_name} is empty");

@@ -258,25 +258,7 @@ fn demo_serves_real_data_on_every_collection() {
         "{:?}",
         s.stdout_lines
     );
-    for set_name in [
-        "articles",
-        "articleIndicators",
-        "intelProfiles",
-        "intelligenceProfileIndicators",
-        "hosts",
-        "hostComponents",
-        "hostCookies",
-        "hostTrackers",
-        "hostPairs",
-        "hostPorts",
-        "hostSslCertificates",
-        "passiveDnsRecords",
-        "subdomains",
-        "sslCertificates",
-        "vulnerabilities",
-        "whoisRecords",
-        "whoisHistoryRecords",
-    ] {
+    for set_name in ROOT_COLLECTIONS {
         let n: u64 = s.graph(&format!("{set_name}/$count")).text.parse().unwrap();
         assert!(n > 0, "demo {set_name} is empty");
     }

@@ -9,6 +9,27 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// Every root collection of the Graph threat-intelligence singleton.
+pub const ROOT_COLLECTIONS: [&str; 17] = [
+    "articles",
+    "articleIndicators",
+    "intelProfiles",
+    "intelligenceProfileIndicators",
+    "hosts",
+    "hostComponents",
+    "hostCookies",
+    "hostTrackers",
+    "hostPairs",
+    "hostPorts",
+    "hostSslCertificates",
+    "passiveDnsRecords",
+    "subdomains",
+    "sslCertificates",
+    "vulnerabilities",
+    "whoisRecords",
+    "whoisHistoryRecords",
+];
+
 /// Path of the binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_openti")
