@@ -1,5 +1,9 @@
-//! Analysis over stored facts. For now: the host reputation engine.
+//! Analysis over facts: the host reputation engine, CVSS calculators (v2, v3.0, v3.1, v4.0),
+//! the vulnerability `priorityScore` formula, and IoC extraction from free text.
 
+pub mod cvss;
+pub mod ioc;
+pub mod priority;
 pub mod reputation;
 
 pub use reputation::{score_host, RULES};
