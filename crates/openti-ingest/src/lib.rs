@@ -1,9 +1,13 @@
 //! Readers of input formats that turn them into [`Observation`]s, and the one pipeline that
 //! feeds observations into a [`Store`](openti_store::Store) in keyed, transactional batches.
 //!
-//! The NDJSON observation format (`docs/observations.md`) is the first reader; later readers
-//! (dnstap, pcap, COF, nmap, STIX, …) produce the same [`Observation`]s and reuse the pipeline.
+//! Readers: the NDJSON observation format (`docs/observations.md`); passive DNS from dnstap
+//! ([`dnstap`]), pcap/pcapng captures ([`pcap`]) and COF/DNSDB NDJSON ([`cof`]), all through
+//! the DNS parser and window aggregator in [`dns`]. Every reader yields the same
+//! [`Observation`]s and reuses the pipeline.
 
+pub mod dns;
+pub mod dnstap;
 pub mod ndjson;
 pub mod pipeline;
 
