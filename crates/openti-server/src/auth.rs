@@ -1,10 +1,17 @@
 //! Bearer-token authentication and permission checks; every API route passes through here.
 //!
-//! Tokens are random secrets; the store keeps only their SHA-256. A token's permission is
-//! `ThreatIntelligence.Read.All` (Graph read routes) or `ThreatIntelligence.ReadWrite.All`
-//! (also OpenTI's ingest and admin routes).
+//! Two kinds of bearer credential are accepted:
+//! * OpenTI API tokens (`oti_…`): random secrets of which the store keeps only the SHA-256;
+//!   a token's permission is `ThreatIntelligence.Read.All` (Graph read routes) or
+//!   `ThreatIntelligence.ReadWrite.All` (also OpenTI's ingest and admin routes);
+//! * OIDC / Entra ID JWTs, when OIDC is configured ([`crate::oidc`]); the permission comes from
+//!   the `roles` or `scp` claim.
+//!
+//! Order of checks: credential (401 `InvalidAuthenticationToken`, `WWW-Authenticate: Bearer`)
+//! → per-caller throttle (429 with `Retry-After`) → permission (403 `Forbidden`).
 
 use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::rngs::OsRng;
@@ -12,6 +19,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::oidc::looks_like_jwt;
+use crate::throttle::retry_after_secs;
 use crate::AppState;
 
 /// Graph's read permission.
@@ -24,8 +33,10 @@ pub const READ_WRITE: &str = "ThreatIntelligence.ReadWrite.All";
 pub struct Principal {
     /// Token name.
     pub name: String,
-    /// Granted permission.
+    /// Granted permission (empty when the credential grants none of ours).
     pub permission: String,
+    /// Throttling key: `token:<id>` or `jwt:<subject>` (never the secret).
+    pub key: String,
 }
 
 impl Principal {
@@ -60,6 +71,15 @@ async fn authenticate(state: &AppState, header: Option<String>) -> Result<Princi
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::unauthorized("Authorization header must be 'Bearer <token>'."))?;
+    if looks_like_jwt(secret) {
+        let validator = state.services.jwt.as_ref().ok_or_else(|| {
+            ApiError::unauthorized("JWT bearer tokens are not accepted: OIDC is not configured.")
+        })?;
+        return validator.validate(secret).await.map_err(|e| {
+            tracing::debug!("JWT refused: {e}");
+            ApiError::unauthorized(e.to_string())
+        });
+    }
     let record = state
         .store
         .find_token(&hash_secret(secret))
@@ -73,6 +93,7 @@ async fn authenticate(state: &AppState, header: Option<String>) -> Result<Princi
         return Err(ApiError::unauthorized("Access token has expired."));
     }
     Ok(Principal {
+        key: format!("token:{}", record.id),
         name: record.name,
         permission: record.permission,
     })
@@ -84,16 +105,31 @@ async fn check(state: AppState, mut req: Request, next: Next, needed: &'static s
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    match authenticate(&state, header).await {
-        Err(e) => e.into_response(),
-        Ok(p) if !p.allows(needed) => {
-            ApiError::forbidden(format!("Missing permission {needed}.")).into_response()
-        }
-        Ok(p) => {
-            req.extensions_mut().insert(p);
-            next.run(req).await
-        }
+    let p = match authenticate(&state, header).await {
+        Err(e) => return e.into_response(),
+        Ok(p) => p,
+    };
+    if let Err(wait) = state.services.throttle.acquire(&p.key) {
+        return too_many_requests(retry_after_secs(wait));
     }
+    if !p.allows(needed) {
+        return ApiError::forbidden(format!("Missing permission {needed}.")).into_response();
+    }
+    req.extensions_mut().insert(p);
+    next.run(req).await
+}
+
+/// 429 `TooManyRequests` with `Retry-After`.
+pub fn too_many_requests(retry_after: u64) -> Response {
+    let mut resp = ApiError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "TooManyRequests",
+        message: format!("Too many requests; retry after {retry_after} seconds."),
+    }
+    .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    resp
 }
 
 /// Layer for Graph read routes.

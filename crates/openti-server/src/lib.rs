@@ -3,7 +3,11 @@
 //! * `/v1.0/security/threatIntelligence/...` — the Graph read API (GET only; other verbs 405),
 //!   behind bearer-token auth with `ThreatIntelligence.Read.All`;
 //! * `/openti/v1/observations` — NDJSON observation ingest (`ThreatIntelligence.ReadWrite.All`);
-//! * `/healthz`, `/readyz` — unauthenticated liveness and readiness.
+//! * `/healthz`, `/readyz` — unauthenticated liveness and readiness; `/metrics` — Prometheus;
+//! * `/v1.0/$metadata` (CSDL) and `/openapi.json` (OpenAPI 3), both generated from the schema
+//!   table, unauthenticated.
+//!
+//! Authenticated routes are throttled per caller (token bucket, [`throttle`]).
 //!
 //! Every response carries `request-id` and echoes `client-request-id`; every error uses the
 //! Graph error envelope.
@@ -21,11 +25,17 @@ use openti_store::Store;
 
 pub mod auth;
 pub mod context;
+pub mod csdl;
 pub mod error;
 pub mod graph;
+pub mod metrics;
+pub mod oidc;
+pub mod openapi;
 pub mod options;
 pub mod path;
 pub mod render;
+pub mod routes;
+pub mod throttle;
 
 use error::ApiError;
 
@@ -37,6 +47,20 @@ pub const MAX_INGEST_BODY: usize = 256 * 1024 * 1024;
 pub struct ServerConfig {
     /// Base URL used in `@odata.context` and `@odata.nextLink` (default: from `Host`).
     pub public_url: Option<String>,
+    /// OIDC / Entra ID JWT validation; `None` accepts only OpenTI API tokens.
+    pub oidc: Option<oidc::OidcConfig>,
+    /// Per-caller throttling.
+    pub throttle: throttle::ThrottleConfig,
+}
+
+/// Run-time services built from the settings.
+pub struct Services {
+    /// JWT validator with its JWKS cache (when OIDC is configured).
+    pub jwt: Option<oidc::JwtValidator>,
+    /// Token buckets.
+    pub throttle: throttle::Throttle,
+    /// Request metrics.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Shared application state.
@@ -46,6 +70,24 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Services built from the settings.
+    pub services: Arc<Services>,
+}
+
+impl AppState {
+    /// State for `store` with `config`.
+    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
+        let services = Services {
+            jwt: config.oidc.clone().map(oidc::JwtValidator::new),
+            throttle: throttle::Throttle::new(config.throttle),
+            metrics: Arc::new(metrics::Metrics::default()),
+        };
+        AppState {
+            store,
+            config: Arc::new(config),
+            services: Arc::new(services),
+        }
+    }
 }
 
 /// Builds the application router.
@@ -70,9 +112,28 @@ pub fn router(state: AppState) -> Router {
         .merge(admin)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/v1.0/$metadata", get(csdl::handler))
+        .route("/openapi.json", get(openapi::handler))
+        .route(
+            "/metrics",
+            get(metrics::handler).with_state(state.services.metrics.clone()),
+        )
         .fallback(|| async { ApiError::not_found("No route matches the request path.") })
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone())
         .layer(middleware::from_fn(context::request_context))
+        .layer(middleware::from_fn_with_state(
+            state.services.metrics.clone(),
+            metrics::record,
+        ))
+}
+
+/// 405 in the Graph envelope for the non-Graph routes; axum adds the route's own `Allow`.
+async fn method_not_allowed() -> Response {
+    let mut resp =
+        ApiError::method_not_allowed("The method is not allowed on this route.").into_response();
+    resp.headers_mut().remove(axum::http::header::ALLOW);
+    resp
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -1,7 +1,5 @@
 //! `openti serve`.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use openti_server::{AppState, ServerConfig};
 
@@ -48,10 +46,13 @@ pub async fn run(
         .await
         .with_context(|| format!("--listen {listen}: cannot bind"))?;
     let addr = listener.local_addr()?;
-    let state = AppState {
+    let state = AppState::new(
         store,
-        config: Arc::new(ServerConfig { public_url }),
-    };
+        ServerConfig {
+            public_url,
+            ..ServerConfig::default()
+        },
+    );
     eprintln!("openti listening on http://{addr} (database {database})");
     if let Some(t) = &token {
         let base = format!("http://{addr}/v1.0/security/threatIntelligence");
