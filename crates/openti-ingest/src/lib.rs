@@ -9,6 +9,7 @@
 pub mod dns;
 pub mod dnstap;
 pub mod ndjson;
+pub mod pcap;
 pub mod pipeline;
 
 pub use ndjson::{parse_line, LineError};
