@@ -3,6 +3,7 @@
 //! loopback, link-local, multicast and other special-purpose targets are refused unless the
 //! operator allowed them explicitly (`--allow-net CIDR`).
 
+pub mod dnstap;
 pub mod policy;
 
 pub use policy::{Cidr, NetPolicy, PolicyError};

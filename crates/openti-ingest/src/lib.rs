@@ -6,6 +6,7 @@
 //! the DNS parser and window aggregator in [`dns`]. Every reader yields the same
 //! [`Observation`]s and reuses the pipeline.
 
+pub mod cof;
 pub mod dns;
 pub mod dnstap;
 pub mod ndjson;

@@ -298,7 +298,7 @@ fn svc_param(s: &mut String, key: u16, value: &[u8]) {
         quoted(s, value);
     };
     match key {
-        0 if value.len() % 2 == 0 => {
+        0 if value.len().is_multiple_of(2) => {
             s.push('=');
             for (i, k) in value.chunks_exact(2).enumerate() {
                 if i > 0 {
@@ -333,7 +333,7 @@ fn svc_param(s: &mut String, key: u16, value: &[u8]) {
         3 if value.len() == 2 => {
             let _ = write!(s, "={}", u16::from_be_bytes([value[0], value[1]]));
         }
-        4 if !value.is_empty() && value.len() % 4 == 0 => {
+        4 if !value.is_empty() && value.len().is_multiple_of(4) => {
             s.push('=');
             for (i, a) in value.chunks_exact(4).enumerate() {
                 if i > 0 {
@@ -346,7 +346,7 @@ fn svc_param(s: &mut String, key: u16, value: &[u8]) {
             s.push('=');
             s.push_str(&base64::engine::general_purpose::STANDARD.encode(value));
         }
-        6 if !value.is_empty() && value.len() % 16 == 0 => {
+        6 if !value.is_empty() && value.len().is_multiple_of(16) => {
             s.push('=');
             for (i, a) in value.chunks_exact(16).enumerate() {
                 if i > 0 {

@@ -7,6 +7,7 @@
 
 pub mod framestream;
 pub mod proto;
+pub mod session;
 
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,19 @@ use chrono::{DateTime, Utc};
 
 use crate::dns::driver::{MessageSource, UnitInfo, UnitStatus};
 use framestream::{FrameError, FrameKind, FrameReader, DEFAULT_MAX_FRAME, DNSTAP_CONTENT_TYPE};
+
+/// The time type used by readers (UTC).
+pub type Time = DateTime<Utc>;
+
+/// The current time (for frames that carry none).
+pub fn now() -> Time {
+    Utc::now()
+}
+
+/// A time from Unix seconds (clamped to the representable range; for callers without chrono).
+pub fn unix_time(secs: i64) -> Time {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
 
 /// The DNS response carried by a dnstap frame, with its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

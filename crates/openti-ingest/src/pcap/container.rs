@@ -183,7 +183,7 @@ impl<R: Read> CaptureReader<R> {
             _ => return Err(fmt_err("bad pcapng byte-order magic")),
         };
         let total = u32_at(&h, 0, big).unwrap_or(0) as usize;
-        if total < 28 || total % 4 != 0 || total > MAX_RECORD {
+        if total < 28 || !total.is_multiple_of(4) || total > MAX_RECORD {
             return Err(fmt_err(format!("bad section header length {total}")));
         }
         let mut rest = vec![0u8; total - 12];
@@ -265,7 +265,7 @@ impl<R: Read> CaptureReader<R> {
             return Err(fmt_err("truncated block header"));
         }
         let total = u32_at(&l, 0, big).unwrap_or(0) as usize;
-        if total < 12 || total % 4 != 0 || total > MAX_RECORD {
+        if total < 12 || !total.is_multiple_of(4) || total > MAX_RECORD {
             return Err(fmt_err(format!("bad block length {total}")));
         }
         self.block.clear();
