@@ -104,6 +104,9 @@ impl Ctx<'_> {
             top: if count_only { 0 } else { page },
             skip: self.opts.skip,
             count: self.opts.count || count_only,
+            filter: None,
+            orderby: None,
+            cursor: None,
         };
         let result = self.state.store.list(&query).await?;
         if count_only {
@@ -311,6 +314,9 @@ impl Ctx<'_> {
             top: options::MAX_PAGE_SIZE,
             skip: 0,
             count: false,
+            filter: None,
+            orderby: None,
+            cursor: None,
         };
         let page = self.state.store.list(&q).await?;
         Ok(page

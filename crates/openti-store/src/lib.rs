@@ -13,6 +13,7 @@ use openti_model::evidence::HostEvidence;
 use openti_model::*;
 use serde_json::Value;
 
+pub mod query;
 pub mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -132,6 +133,57 @@ pub struct ListQuery {
     pub skip: u64,
     /// Whether to compute the total (`$count=true`).
     pub count: bool,
+    /// `$filter`, validated against the scope's entity type (`None`: no restriction).
+    pub filter: Option<openti_odata::Filter>,
+    /// `$orderby` keys, applied before the scope's default order (`None`: default order only).
+    pub orderby: Option<Vec<openti_odata::OrderKey>>,
+    /// Keyset cursor from a `$skiptoken` (`None`: from the start, `skip` rows skipped).
+    pub cursor: Option<openti_odata::Cursor>,
+}
+
+impl ListQuery {
+    /// A query for the first page (default page size 100) of `scope`, without options.
+    pub fn new(scope: Scope) -> Self {
+        ListQuery {
+            scope,
+            search: None,
+            top: 100,
+            skip: 0,
+            count: false,
+            filter: None,
+            orderby: None,
+            cursor: None,
+        }
+    }
+}
+
+impl Scope {
+    /// The key of this collection's query rules in [`openti_odata::rules`] (its endpoint).
+    pub fn endpoint(&self) -> &'static str {
+        match self {
+            Scope::Articles => "articles",
+            Scope::ArticleIndicators { .. } => "articleIndicators",
+            Scope::IntelProfiles => "intelProfiles",
+            Scope::ProfileIndicators { .. } => "intelligenceProfileIndicators",
+            Scope::Hosts => "hosts",
+            Scope::HostComponents { .. } => "hostComponents",
+            Scope::HostCookies { .. } => "hostCookies",
+            Scope::HostTrackers { .. } => "hostTrackers",
+            Scope::HostPorts { .. } => "hostPorts",
+            Scope::HostSslCertificates { .. } => "hostSslCertificates",
+            Scope::HostPairs { .. } => "hostPairs",
+            Scope::PassiveDns { .. } => "passiveDnsRecords",
+            Scope::PassiveDnsReverse { .. } => "passiveDnsReverse",
+            Scope::Subdomains { .. } => "subdomains",
+            Scope::SslCertificates => "sslCertificates",
+            Scope::CertificateHosts { .. } => "relatedHosts",
+            Scope::Vulnerabilities => "vulnerabilities",
+            Scope::VulnerabilityComponents { .. } => "vulnerabilityComponents",
+            Scope::VulnerabilityArticles { .. } => "vulnerabilityArticles",
+            Scope::WhoisRecords => "whoisRecords",
+            Scope::WhoisHistory { .. } => "whoisHistoryRecords",
+        }
+    }
 }
 
 /// One page of a collection.
@@ -143,6 +195,8 @@ pub struct Page {
     pub total: Option<u64>,
     /// Whether rows follow this page.
     pub more: bool,
+    /// When rows follow: the keyset cursor of the last row (the next page's `$skiptoken`).
+    pub cursor: Option<openti_odata::Cursor>,
 }
 
 /// Addressable single entities (`/{set}/{id}`).

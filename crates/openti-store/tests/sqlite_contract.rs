@@ -44,18 +44,31 @@ contract_tests!(
     hosts_and_enrichment,
 );
 
+fn all_versions() -> Vec<i64> {
+    openti_store::sqlite::migrations::MIGRATIONS
+        .iter()
+        .map(|(v, _)| *v)
+        .collect()
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent_on_reopen() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("openti.db");
     {
         let store = SqliteStore::open(&path).expect("open");
-        assert_eq!(store.schema_versions().await.expect("versions"), vec![1]);
+        assert_eq!(
+            store.schema_versions().await.expect("versions"),
+            all_versions()
+        );
         assert_eq!(store.migrate().await.expect("migrate"), 0);
         contract::apply(&store, Some("k"), &[r#"{"kind":"dns","name":"a.example.com","type":"A","value":"192.0.2.1","time":"2024-01-01T00:00:00Z"}"#]).await;
     }
     let store = SqliteStore::open(&path).expect("reopen");
-    assert_eq!(store.schema_versions().await.expect("versions"), vec![1]);
+    assert_eq!(
+        store.schema_versions().await.expect("versions"),
+        all_versions()
+    );
     assert_eq!(contract::count_of(&store, "passive_dns").await, 1);
     let again = contract::batch(
         Some("k"),
@@ -164,6 +177,9 @@ async fn fixture_entities_round_trip_by_id() {
                 top: 1000,
                 skip: 0,
                 count: true,
+                filter: None,
+                orderby: None,
+                cursor: None,
             })
             .await;
         let page = page.expect("list");

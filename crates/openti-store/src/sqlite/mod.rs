@@ -4,7 +4,7 @@
 //!
 //! Module map: [`migrations`] (schema), `write`/`write_intel` (batch aggregation), `read`
 //! (collections and single entities), `render` (rows → Graph entities), `search`
-//! (`$search`), `extra` (evidence, tokens, counts).
+//! (`$search`, full text via `fts`), `extra` (evidence, tokens, counts).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,13 +22,17 @@ use crate::{
 };
 
 mod extra;
+mod fts;
 pub mod migrations;
+mod odata;
 mod read;
 mod render;
 mod search;
 mod time;
 mod write;
 mod write_intel;
+
+pub use odata::explain;
 
 /// Number of reader connections for a file database.
 const READERS: usize = 4;

@@ -19,7 +19,7 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::render::{self, *};
-use super::search;
+use super::{odata, search};
 use crate::{EntityKind, ListQuery, Page, PairRole, Scope, StoreResult};
 
 /// RR types whose value is a host: the rows that make up reverse passive DNS.
@@ -27,6 +27,7 @@ const HOST_VALUED_TYPES: &str =
     "rtype IN ('A', 'AAAA', 'CNAME', 'NS', 'MX', 'PTR', 'SRV', 'DNAME')";
 
 /// A SELECT assembled from fixed fragments; every user value is a bound parameter.
+#[derive(Clone)]
 pub(super) struct Sel {
     cols: &'static str,
     from: &'static str,
@@ -37,7 +38,7 @@ pub(super) struct Sel {
 }
 
 impl Sel {
-    fn new(cols: &'static str, from: &'static str, order: &'static str) -> Self {
+    pub(super) fn new(cols: &'static str, from: &'static str, order: &'static str) -> Self {
         Sel {
             cols,
             from,
@@ -70,7 +71,12 @@ impl Sel {
         }
     }
 
-    fn body(&self) -> String {
+    /// The bound parameters of the conditions.
+    pub(super) fn params_slice(&self) -> &[SqlValue] {
+        &self.params
+    }
+
+    pub(super) fn body(&self) -> String {
         let mut s = format!("FROM {}", self.from);
         if !self.conds.is_empty() {
             s.push_str(" WHERE ");
@@ -88,30 +94,42 @@ struct Rows<T> {
     items: Vec<T>,
     more: bool,
     total: Option<u64>,
+    cursor: Option<openti_odata::Cursor>,
 }
 
+/// One page: `$filter` added to `sel`, keyset-ordered by `$orderby` then the scope's default
+/// order, positioned by the cursor and `$skip` (see [`odata`]).
 fn fetch<T>(
     conn: &Connection,
     q: &ListQuery,
     sel: &Sel,
-    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> StoreResult<Rows<T>> {
+    let mut sel = sel.clone();
+    odata::apply_filter(q, &mut sel)?;
+    let plan = odata::Plan::new(q, sel.order)?;
     let body = sel.body();
-    let sql = format!(
-        "SELECT {} {} ORDER BY {} LIMIT ? OFFSET ?",
-        sel.cols, body, sel.order
-    );
-    let top = i64::from(q.top);
-    let skip = i64::try_from(q.skip).unwrap_or(i64::MAX);
-    let mut params = sel.params.clone();
-    params.push(SqlValue::Integer(top + 1));
-    params.push(SqlValue::Integer(skip));
+    let ncols = odata::column_count(sel.cols);
+    let nkeys = plan.len();
+    let (sql, params) = plan.page_sql(sel.cols, &body, &sel.params, q.top, q.skip);
+    let top = q.top as usize;
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut items = stmt
-        .query_map(params_from_iter(params), map)?
-        .collect::<Result<Vec<T>, _>>()?;
-    let more = items.len() as i64 > top;
-    items.truncate(q.top as usize);
+    let mut items = Vec::new();
+    let mut last_keys = None;
+    let mut more = false;
+    let mut rows = stmt.query(params_from_iter(params))?;
+    while let Some(row) = rows.next()? {
+        if items.len() == top {
+            more = true;
+            break;
+        }
+        items.push(map(row)?);
+        last_keys = Some(odata::key_values(row, ncols, nkeys)?);
+    }
+    let cursor = match (more, last_keys) {
+        (true, Some(k)) => Some(plan.cursor(k)),
+        _ => None,
+    };
     let total = if q.count {
         let sql = format!("SELECT COUNT(*) FROM (SELECT 1 {body})");
         let n: i64 = conn
@@ -121,7 +139,12 @@ fn fetch<T>(
     } else {
         None
     };
-    Ok(Rows { items, more, total })
+    Ok(Rows {
+        items,
+        more,
+        total,
+        cursor,
+    })
 }
 
 fn page(r: Rows<Value>) -> Page {
@@ -129,6 +152,7 @@ fn page(r: Rows<Value>) -> Page {
         items: r.items,
         total: r.total,
         more: r.more,
+        cursor: r.cursor,
     }
 }
 
@@ -137,6 +161,7 @@ fn empty(q: &ListQuery) -> Page {
         items: Vec::new(),
         total: q.count.then_some(0),
         more: false,
+        cursor: None,
     }
 }
 
@@ -202,6 +227,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> StoreResult<Page> {
                 items,
                 total: rows.total,
                 more: rows.more,
+                cursor: rows.cursor,
             });
         }
         Scope::HostSslCertificates { host } => {
@@ -227,6 +253,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> StoreResult<Page> {
                 items,
                 total: rows.total,
                 more: rows.more,
+                cursor: rows.cursor,
             });
         }
         Scope::HostPairs { host, role } => {

@@ -1,4 +1,4 @@
-//! `$search`: free text on articles and profiles, `path:value` on certificates and WHOIS.
+//! `$search`: free text (FTS5) on articles and profiles, `path:value` on certificates and WHOIS.
 //!
 //! Property paths are resolved through fixed whitelists; the JSON path handed to
 //! `json_extract` is taken from the whitelist (never from the request) and bound as a
@@ -54,23 +54,12 @@ const WHOIS_CONTACT_FIELDS: &[(&str, &str)] = &[
 /// Adds the conditions of `search` on `scope` to `sel`.
 pub(super) fn apply(scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResult<()> {
     match (scope, search) {
-        (Scope::Articles, Search::Text(q)) => {
-            text(sel, q, &["a.title", "a.summary", "a.body", "a.tags"]);
+        (Scope::Articles | Scope::VulnerabilityArticles { .. }, Search::Text(q)) => {
+            full_text(sel, "articles_fts", "a.rowid", q);
             Ok(())
         }
         (Scope::IntelProfiles, Search::Text(q)) => {
-            text(
-                sel,
-                q,
-                &[
-                    "p.title",
-                    "p.aliases",
-                    "p.summary",
-                    "p.description",
-                    "p.tradecraft",
-                    "p.targets",
-                ],
-            );
+            full_text(sel, "intel_profiles_fts", "p.rowid", q);
             Ok(())
         }
         (Scope::SslCertificates, Search::Property { path, value }) => certificate(sel, path, value),
@@ -86,33 +75,15 @@ pub(super) fn apply(scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResul
     }
 }
 
-fn like_pattern(term: &str) -> String {
-    let mut s = String::with_capacity(term.len() + 2);
-    s.push('%');
-    for c in term.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s.push('%');
-    s
-}
-
-/// Every whitespace-separated term must occur (case-insensitively) in one of `cols`.
-/// Kept in one function so a full-text index can replace it.
-fn text(sel: &mut Sel, q: &str, cols: &[&'static str]) {
-    for term in q.split_whitespace() {
-        let pattern = like_pattern(term);
-        let sql = cols
-            .iter()
-            .map(|c| format!("{c} LIKE ? ESCAPE '\\'"))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        sel.cond(
-            format!("({sql})"),
-            cols.iter().map(|_| SqlValue::Text(pattern.clone())),
-        );
+/// Every word of `q` must occur (as a word prefix, case- and accent-insensitively) in the
+/// indexed text of the row: a match against the FTS5 table `fts` (see [`super::fts`]).
+fn full_text(sel: &mut Sel, fts: &'static str, rowid: &'static str, q: &str) {
+    match super::fts::match_query(q) {
+        Some(m) => sel.cond(
+            format!("{rowid} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"),
+            [SqlValue::Text(m)],
+        ),
+        None => sel.cond("1 = 0", []),
     }
 }
 
@@ -198,14 +169,4 @@ fn whois(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
         [t(format!("$.{role}.{field}")), t(value)],
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_escapes_wildcards() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 }

@@ -262,6 +262,9 @@ pub async fn paging(store: &dyn Store) {
             top: 2,
             skip: 0,
             count: true,
+            filter: None,
+            orderby: None,
+            cursor: None,
         })
         .await
         .expect("p1");
@@ -276,6 +279,9 @@ pub async fn paging(store: &dyn Store) {
             top: 2,
             skip: 4,
             count: false,
+            filter: None,
+            orderby: None,
+            cursor: None,
         })
         .await
         .expect("p3");
@@ -290,6 +296,9 @@ pub async fn paging(store: &dyn Store) {
             top: 5,
             skip: 0,
             count: false,
+            filter: None,
+            orderby: None,
+            cursor: None,
         })
         .await
         .expect("all");

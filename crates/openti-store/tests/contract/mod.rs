@@ -49,6 +49,9 @@ pub fn q(scope: Scope) -> ListQuery {
         top: 100,
         skip: 0,
         count: true,
+        filter: None,
+        orderby: None,
+        cursor: None,
     }
 }
 
