@@ -9,9 +9,13 @@
 pub mod cof;
 pub mod dns;
 pub mod dnstap;
+pub mod jsonstream;
+pub mod misp;
 pub mod ndjson;
 pub mod pcap;
 pub mod pipeline;
+pub mod stix;
+pub mod text;
 
 pub use ndjson::{parse_line, LineError};
 pub use pipeline::{
