@@ -2,8 +2,10 @@
 //! the vulnerability `priorityScore` formula, and IoC extraction from free text.
 
 pub mod cvss;
+pub mod fingerprint;
 pub mod ioc;
 pub mod priority;
 pub mod reputation;
+pub mod web;
 
 pub use reputation::{score_host, RULES};
