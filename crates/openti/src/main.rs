@@ -1,7 +1,7 @@
 //! `openti`: the OpenTI command-line binary.
 //!
 //! Stable contract (scripts rely on it):
-//! * `openti serve [--database PATH|URL] [--listen ADDR:PORT] [--demo]`
+//! * `openti [--config FILE] serve [--database PATH|URL] [--listen ADDR:PORT] [--demo] …`
 //! * `openti ingest [--database PATH|URL] FILE...` (`-` = standard input)
 //! * `openti token create|list|revoke`
 //!
@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod db;
 mod demo;
 mod import;
@@ -25,6 +26,10 @@ pub const DEFAULT_DATABASE: &str = "./openti.db";
 #[derive(Parser)]
 #[command(name = "openti", version, about = "OpenTI threat-intelligence server")]
 struct Cli {
+    /// TOML configuration file (see docs/configuration.md). Precedence: flags > OPENTI_*
+    /// environment > file > defaults.
+    #[arg(long, global = true, env = "OPENTI_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,12 +38,12 @@ struct Cli {
 enum Command {
     /// Serve the Graph-compatible API.
     Serve {
-        /// Database path (SQLite) or URL.
+        /// Database path (SQLite) or URL [default: ./openti.db].
         #[arg(long, env = "OPENTI_DATABASE")]
         database: Option<String>,
-        /// Listen address.
-        #[arg(long, default_value = "127.0.0.1:8080", env = "OPENTI_LISTEN")]
-        listen: String,
+        /// Listen address [default: 127.0.0.1:8080].
+        #[arg(long, env = "OPENTI_LISTEN")]
+        listen: Option<String>,
         /// Load the demo dataset and print a ready token (fresh temporary database unless
         /// --database is given).
         #[arg(long)]
@@ -46,12 +51,30 @@ enum Command {
         /// Public base URL used in @odata.context / @odata.nextLink (default: from Host).
         #[arg(long, env = "OPENTI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Expected JWT issuer (enables OIDC together with audience and JWKS URL).
+        #[arg(long, env = "OPENTI_OIDC_ISSUER")]
+        oidc_issuer: Option<String>,
+        /// Accepted JWT audiences, comma-separated.
+        #[arg(long, env = "OPENTI_OIDC_AUDIENCE")]
+        oidc_audience: Option<String>,
+        /// JWKS URL of the identity provider.
+        #[arg(long, env = "OPENTI_OIDC_JWKS_URL")]
+        oidc_jwks_url: Option<String>,
+        /// Minimum seconds between JWKS refreshes forced by unknown key ids [default: 10].
+        #[arg(long, env = "OPENTI_OIDC_JWKS_MIN_REFRESH_SECS")]
+        oidc_jwks_min_refresh_secs: Option<u64>,
+        /// Requests per second per caller; 0 disables throttling [default: 100].
+        #[arg(long, env = "OPENTI_THROTTLE_RATE")]
+        throttle_rate: Option<f64>,
+        /// Burst size per caller [default: 1000].
+        #[arg(long, env = "OPENTI_THROTTLE_BURST")]
+        throttle_burst: Option<u32>,
     },
     /// Ingest NDJSON observation files (`-` reads standard input).
     Ingest {
-        /// Database path (SQLite) or URL.
-        #[arg(long, env = "OPENTI_DATABASE", default_value = DEFAULT_DATABASE)]
-        database: String,
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
         /// Observations per transaction.
         #[arg(long, default_value_t = 1000)]
         batch_size: usize,
@@ -94,23 +117,43 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = rt.block_on(async {
+        let file = config::load(cli.config.as_deref())?;
         match cli.command {
             Command::Serve {
                 database,
                 listen,
                 demo,
                 public_url,
-            } => serve::run(database, &listen, demo, public_url)
-                .await
-                .map(|_| 0u8),
+                oidc_issuer,
+                oidc_audience,
+                oidc_jwks_url,
+                oidc_jwks_min_refresh_secs,
+                throttle_rate,
+                throttle_burst,
+            } => {
+                let flags = config::ServeFlags {
+                    database,
+                    listen,
+                    public_url,
+                    oidc_issuer,
+                    oidc_audience,
+                    oidc_jwks_url,
+                    oidc_jwks_min_refresh_secs,
+                    throttle_rate,
+                    throttle_burst,
+                };
+                serve::run(config::resolve(flags, file)?, demo)
+                    .await
+                    .map(|_| 0u8)
+            }
             Command::Ingest {
                 database,
                 batch_size,
                 json,
                 files,
-            } => ingest::run(&database, batch_size, json, &files).await,
+            } => ingest::run(&config::database(database, &file), batch_size, json, &files).await,
             Command::Import { format } => import::run(format).await,
-            Command::Token { command } => token::run(command).await.map(|_| 0u8),
+            Command::Token { command } => token::run(command, &file).await.map(|_| 0u8),
         }
     });
     match result {

@@ -1,15 +1,18 @@
 //! `openti serve`.
 
 use anyhow::Context;
-use openti_server::{AppState, ServerConfig};
+use openti_server::AppState;
+
+use crate::config::Settings;
 
 /// Runs the server until Ctrl-C / SIGTERM.
-pub async fn run(
-    database: Option<String>,
-    listen: &str,
-    demo: bool,
-    public_url: Option<String>,
-) -> anyhow::Result<()> {
+pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let Settings {
+        database,
+        listen,
+        server,
+    } = settings;
+    let listen = listen.as_str();
     // A demo without --database gets a fresh database in a temporary directory that lives as
     // long as the server.
     let mut _tmp = None;
@@ -46,13 +49,13 @@ pub async fn run(
         .await
         .with_context(|| format!("--listen {listen}: cannot bind"))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(
-        store,
-        ServerConfig {
-            public_url,
-            ..ServerConfig::default()
-        },
-    );
+    if let Some(o) = &server.oidc {
+        eprintln!(
+            "OIDC: issuer {}, audiences {:?}, JWKS {}",
+            o.issuer, o.audiences, o.jwks_url
+        );
+    }
+    let state = AppState::new(store, server);
     eprintln!("openti listening on http://{addr} (database {database})");
     if let Some(t) = &token {
         let base = format!("http://{addr}/v1.0/security/threatIntelligence");

@@ -11,47 +11,51 @@ use openti_store::{Store, TokenRecord};
 pub enum TokenCommand {
     /// Create a token and print it (once) on standard output.
     Create {
-        /// Database path (SQLite) or URL.
-        #[arg(long, env = "OPENTI_DATABASE", default_value = crate::DEFAULT_DATABASE)]
-        database: String,
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
         /// Name shown in listings.
         #[arg(long)]
         name: String,
         /// ThreatIntelligence.Read.All or ThreatIntelligence.ReadWrite.All.
         #[arg(long, default_value = READ)]
         permission: String,
-        /// Lifetime such as 90d, 12h or 30m (default: no expiry).
+        /// Lifetime such as 90d, 12h, 30m or 45s (default: no expiry).
         #[arg(long)]
         expires: Option<String>,
     },
     /// List tokens (never their secrets).
     List {
-        /// Database path (SQLite) or URL.
-        #[arg(long, env = "OPENTI_DATABASE", default_value = crate::DEFAULT_DATABASE)]
-        database: String,
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
     },
     /// Revoke a token by id.
     Revoke {
-        /// Database path (SQLite) or URL.
-        #[arg(long, env = "OPENTI_DATABASE", default_value = crate::DEFAULT_DATABASE)]
-        database: String,
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
         /// Token id (from `token list`).
         id: String,
     },
 }
 
-/// Parses `90d`, `12h`, `30m`.
+/// Parses `90d`, `12h`, `30m`, `45s`.
 pub fn parse_lifetime(text: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.len().saturating_sub(1));
     let n: i64 = num.parse().map_err(|_| {
-        anyhow::anyhow!("--expires {text:?}: expected a number followed by d, h or m")
+        anyhow::anyhow!("--expires {text:?}: expected a number followed by d, h, m or s")
     })?;
+    if n <= 0 {
+        bail!("--expires {text:?}: the lifetime must be positive");
+    }
     match unit {
         "d" => Ok(Duration::days(n)),
         "h" => Ok(Duration::hours(n)),
         "m" => Ok(Duration::minutes(n)),
-        _ => bail!("--expires {text:?}: expected a number followed by d, h or m"),
+        "s" => Ok(Duration::seconds(n)),
+        _ => bail!("--expires {text:?}: expected a number followed by d, h, m or s"),
     }
 }
 
@@ -80,7 +84,8 @@ pub async fn create(
 }
 
 /// Runs a token subcommand.
-pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
+pub async fn run(cmd: TokenCommand, file: &crate::config::FileConfig) -> anyhow::Result<()> {
+    let db = |flag: Option<String>| crate::config::database(flag, file);
     match cmd {
         TokenCommand::Create {
             database,
@@ -89,12 +94,12 @@ pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
             expires,
         } => {
             let lifetime = expires.as_deref().map(parse_lifetime).transpose()?;
-            let store = crate::db::open(&database).await?;
+            let store = crate::db::open(&db(database)).await?;
             let secret = create(store.as_ref(), &name, &permission, lifetime).await?;
             println!("{secret}");
         }
         TokenCommand::List { database } => {
-            let store = crate::db::open(&database).await?;
+            let store = crate::db::open(&db(database)).await?;
             println!(
                 "{:<14} {:<20} {:<34} {:<22} {:<22} status",
                 "id", "name", "permission", "created", "expires"
@@ -122,7 +127,7 @@ pub async fn run(cmd: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { database, id } => {
-            let store = crate::db::open(&database).await?;
+            let store = crate::db::open(&db(database)).await?;
             if !store.revoke_token(&id).await? {
                 bail!("no token with id {id:?}");
             }

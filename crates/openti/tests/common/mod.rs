@@ -117,10 +117,16 @@ pub struct Server {
 impl Server {
     /// Starts `openti serve` on a free loopback port with the given extra args.
     pub fn start(args: &[&str], token: String) -> Server {
+        Server::start_env(args, token, &[])
+    }
+
+    /// Like [`Server::start`], with extra environment variables.
+    pub fn start_env(args: &[&str], token: String, env: &[(&str, &str)]) -> Server {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
         let mut child = Command::new(bin())
             .args(&all)
+            .envs(env.iter().copied())
             .env("OPENTI_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
