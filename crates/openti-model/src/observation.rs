@@ -11,6 +11,10 @@ use thiserror::Error;
 use crate::enums::*;
 use crate::normalize::{normalize_hostname, HostName};
 
+#[path = "observation_vuln.rs"]
+mod vuln;
+pub use vuln::VulnerabilityUpdate;
+
 /// When and how often a fact was observed.
 ///
 /// Either a single `time`, or a window `first_seen`..`last_seen` (each defaulting to the other
@@ -548,6 +552,8 @@ pub enum Observation {
         #[serde(default)]
         articles: Vec<String>,
     },
+    /// A partial vulnerability merged into the stored one (see [`VulnerabilityUpdate`]).
+    VulnerabilityUpdate(VulnerabilityUpdate),
 }
 
 /// Why an observation was refused.
@@ -648,6 +654,7 @@ impl Observation {
             Observation::IntelProfile { .. } => "intel_profile",
             Observation::Indicator { .. } => "indicator",
             Observation::Vulnerability { .. } => "vulnerability",
+            Observation::VulnerabilityUpdate(_) => "vulnerability_update",
         }
     }
 
@@ -1066,6 +1073,7 @@ impl Observation {
                     articles,
                 }
             }
+            VulnerabilityUpdate(u) => VulnerabilityUpdate(u.normalize()?),
         })
     }
 }

@@ -12,6 +12,9 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 use super::time::{now_text, opt_text, to_json, to_text};
 use super::write_intel;
+
+#[path = "write_vuln.rs"]
+mod write_vuln;
 use crate::{Batch, BatchOutcome, StoreResult};
 
 /// SQL fragment merging `first_seen`/`last_seen` windows (NULL-tolerant min/max).
@@ -302,6 +305,7 @@ fn apply_one(tx: &Transaction<'_>, now: &str, o: &Observation) -> StoreResult<()
         Observation::IntelProfile { .. } => write_intel::profile(tx, o),
         Observation::Indicator { .. } => write_intel::indicator(tx, o),
         Observation::Vulnerability { .. } => write_intel::vulnerability(tx, o),
+        Observation::VulnerabilityUpdate(u) => write_vuln::vulnerability_update(tx, u),
     }
 }
 

@@ -182,7 +182,7 @@ fn source(r: &IndicatorRef) -> &'static str {
     r.source.unwrap_or(IndicatorSource::Osint).as_str()
 }
 
-fn text_parts(t: &Option<Text>) -> (Option<String>, Option<&'static str>) {
+pub(super) fn text_parts(t: &Option<Text>) -> (Option<String>, Option<&'static str>) {
     match t.as_ref().map(Text::to_formatted) {
         Some(f) => (Some(f.content), Some(f.format.as_str())),
         None => (None, None),
@@ -380,7 +380,7 @@ pub(super) fn indicator(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()
     Ok(())
 }
 
-fn v2_band(score: f64) -> VulnerabilitySeverity {
+pub(super) fn v2_band(score: f64) -> VulnerabilitySeverity {
     if score < 4.0 {
         VulnerabilitySeverity::Low
     } else if score < 7.0 {
@@ -390,7 +390,7 @@ fn v2_band(score: f64) -> VulnerabilitySeverity {
     }
 }
 
-fn cvss(c: &Option<Cvss>, band: fn(f64) -> VulnerabilitySeverity) -> Option<CvssSummary> {
+pub(super) fn cvss(c: &Option<Cvss>, band: fn(f64) -> VulnerabilitySeverity) -> Option<CvssSummary> {
     c.as_ref().map(|c| CvssSummary {
         score: c.score,
         severity: c.severity.or(c.score.map(band)),
@@ -398,7 +398,7 @@ fn cvss(c: &Option<Cvss>, band: fn(f64) -> VulnerabilitySeverity) -> Option<Cvss
     })
 }
 
-fn links(l: &[Link]) -> Vec<Hyperlink> {
+pub(super) fn links(l: &[Link]) -> Vec<Hyperlink> {
     l.iter()
         .map(|l| Hyperlink {
             name: l.name.clone(),
