@@ -72,10 +72,8 @@ fn navigation(out: &mut String, indent: &str, n: &Navigation) {
 fn entity_type(out: &mut String, t: &EntityType) {
     let mut attrs = format!("Name=\"{}\"", esc(t.name));
     if let Some(b) = t.base {
-        let base = schema::entity_type(b).map_or_else(
-            || format!("{NAMESPACE}.{b}"),
-            EntityType::qualified_name,
-        );
+        let base = schema::entity_type(b)
+            .map_or_else(|| format!("{NAMESPACE}.{b}"), EntityType::qualified_name);
         let _ = write!(attrs, " BaseType=\"{}\"", esc(&base));
     }
     if t.is_abstract {
@@ -120,7 +118,10 @@ fn generate() -> String {
         out,
         "    <Schema Namespace=\"{GRAPH_NAMESPACE}\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">"
     );
-    for t in ENTITY_TYPES.iter().filter(|t| t.namespace == GRAPH_NAMESPACE) {
+    for t in ENTITY_TYPES
+        .iter()
+        .filter(|t| t.namespace == GRAPH_NAMESPACE)
+    {
         entity_type(&mut out, t);
     }
     let _ = writeln!(
@@ -129,7 +130,10 @@ fn generate() -> String {
          <NavigationProperty Name=\"threatIntelligence\" Type=\"{NAMESPACE}.{SINGLETON_TYPE}\" ContainsTarget=\"true\" />\n      \
          </EntityType>"
     );
-    for c in COMPLEX_TYPES.iter().filter(|c| c.namespace == GRAPH_NAMESPACE) {
+    for c in COMPLEX_TYPES
+        .iter()
+        .filter(|c| c.namespace == GRAPH_NAMESPACE)
+    {
         complex_type(&mut out, c);
     }
     let _ = writeln!(
@@ -185,8 +189,8 @@ mod tests {
         assert!(doc.contains("<Singleton Name=\"security\" Type=\"microsoft.graph.security\" />"));
         assert!(doc.contains("<Member Name=\"malicious\" Value=\"3\" />"));
         assert!(doc.contains("<PropertyRef Name=\"id\" />"));
-        assert!(doc.contains(
-            "<Property Name=\"address\" Type=\"microsoft.graph.physicalAddress\" />"
-        ));
+        assert!(
+            doc.contains("<Property Name=\"address\" Type=\"microsoft.graph.physicalAddress\" />")
+        );
     }
 }

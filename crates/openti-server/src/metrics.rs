@@ -159,7 +159,10 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Nex
 /// `GET /metrics`.
 pub async fn handler(State(metrics): State<Arc<Metrics>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         metrics.render(),
     )
         .into_response()

@@ -215,7 +215,11 @@ fn principal_from(c: Claims) -> Principal {
         .or(c.appid.clone())
         .unwrap_or_default();
     Principal {
-        name: c.name.or(c.azp).or(c.appid).unwrap_or_else(|| subject.clone()),
+        name: c
+            .name
+            .or(c.azp)
+            .or(c.appid)
+            .unwrap_or_else(|| subject.clone()),
         permission: permission.to_string(),
         key: format!("jwt:{subject}"),
     }

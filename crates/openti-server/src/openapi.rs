@@ -439,7 +439,9 @@ mod tests {
         let doc = document("http://127.0.0.1:1");
         let paths = doc["paths"].as_object().unwrap();
         assert_eq!(paths.len(), graph_routes().len() + 6);
-        assert!(paths.contains_key("/v1.0/security/threatIntelligence/hosts/{host-id}/ports/$count"));
+        assert!(
+            paths.contains_key("/v1.0/security/threatIntelligence/hosts/{host-id}/ports/$count")
+        );
         // every $ref resolves
         let text = doc.to_string();
         let schemas = doc["components"]["schemas"].as_object().unwrap();

@@ -56,7 +56,14 @@ fn build() -> Vec<Route> {
         sdk: true,
     }];
     for nav in schema::all_navigations(SINGLETON_TYPE) {
-        collection(&mut out, &format!("/{}", nav.name), &[], nav.target, true, true);
+        collection(
+            &mut out,
+            &format!("/{}", nav.name),
+            &[],
+            nav.target,
+            true,
+            true,
+        );
     }
     // Documented by Graph but absent from the SDK: the host's WHOIS history.
     collection(
@@ -85,7 +92,12 @@ fn collection(
         params,
         sdk,
     };
-    out.push(route(prefix.to_string(), RouteKind::List, target, params.to_vec()));
+    out.push(route(
+        prefix.to_string(),
+        RouteKind::List,
+        target,
+        params.to_vec(),
+    ));
     out.push(route(
         format!("{prefix}/$count"),
         RouteKind::Count,

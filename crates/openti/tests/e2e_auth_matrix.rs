@@ -30,7 +30,12 @@ fn create_token(db: &str, name: &str, permission: &str, expires: Option<&str>) -
     let out = openti(&args);
     assert_eq!(out.code, 0, "token create: {}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "the token is printed alone: {:?}", out.stdout);
+    assert_eq!(
+        lines.len(),
+        1,
+        "the token is printed alone: {:?}",
+        out.stdout
+    );
     lines[0].to_string()
 }
 
@@ -116,7 +121,10 @@ fn auth_matrix_covers_every_route() {
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let listing = openti(&["token", "list", "--database", db]).stdout;
-    assert!(listing.contains("revoked") && !listing.contains(&rw), "{listing}");
+    assert!(
+        listing.contains("revoked") && !listing.contains(&rw),
+        "{listing}"
+    );
 
     let rsa = Key::rsa("rsa-1");
     let ec = Key::ec("ec-1");
@@ -134,8 +142,9 @@ fn auth_matrix_covers_every_route() {
     let jwt_delegated_rw = ec.sign(&claims(json!({ "scp": format!("User.Read {RW}") })));
     let jwt_no_permission = ec.sign(&claims(json!({ "scp": "User.Read" })));
     let jwt_wrong_sig = impostor.sign(&claims(json!({ "roles": [RW] })));
-    let jwt_expired =
-        rsa.sign(&claims(json!({ "roles": [RW], "exp": now() - 600, "nbf": now() - 7200 })));
+    let jwt_expired = rsa.sign(&claims(
+        json!({ "roles": [RW], "exp": now() - 600, "nbf": now() - 7200 }),
+    ));
 
     let bearer = |t: &str| format!("Bearer {t}");
     let routes = authenticated_routes(&s);

@@ -102,7 +102,11 @@ fn configuration_precedence() {
         t.clone(),
         &[("OPENTI_CONFIG", cfg), ("OPENTI_THROTTLE_BURST", "4")],
     );
-    assert_eq!(until_throttled(&s, &t, 10).0, 4, "burst from the environment");
+    assert_eq!(
+        until_throttled(&s, &t, 10).0,
+        4,
+        "burst from the environment"
+    );
     drop(s);
     // Flags beat the environment.
     let s = Server::start_env(
@@ -138,25 +142,41 @@ fn health_metrics_metadata_openapi_and_envelopes() {
     }
     let meta = s.request("GET", "/v1.0/$metadata", None, None);
     assert_eq!(meta.status, 200);
-    assert!(meta.header("content-type").unwrap().starts_with("application/xml"));
-    assert!(meta.text.contains("<Schema Namespace=\"microsoft.graph.security\""));
+    assert!(meta
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/xml"));
+    assert!(meta
+        .text
+        .contains("<Schema Namespace=\"microsoft.graph.security\""));
     let api = s.request("GET", "/openapi.json", None, None);
     let doc = api.ok();
     assert_eq!(doc["servers"][0]["url"].as_str(), Some(s.base.as_str()));
-    assert!(doc["paths"]["/v1.0/security/threatIntelligence/hosts/{host-id}/passiveDns/$count"]
-        .is_object());
+    assert!(
+        doc["paths"]["/v1.0/security/threatIntelligence/hosts/{host-id}/passiveDns/$count"]
+            .is_object()
+    );
 
     s.graph("hosts/www.example.com").ok();
     s.graph("hosts/192.0.2.10/ports/$count");
     s.graph("hosts/no-such-host.example").graph_error(404);
     // Envelope on the 404 fallback, 405 on Graph and non-Graph routes.
     s.get("/no/such/route").graph_error(404);
-    let r = s.request("PUT", "/v1.0/security/threatIntelligence/articles", Some(&s.token), Some("{}"));
+    let r = s.request(
+        "PUT",
+        "/v1.0/security/threatIntelligence/articles",
+        Some(&s.token),
+        Some("{}"),
+    );
     assert_eq!(r.graph_error(405), "MethodNotAllowed");
     assert_eq!(r.header("Allow"), Some("GET, HEAD"));
     let r = s.request("POST", "/healthz", None, Some(""));
     assert_eq!(r.graph_error(405), "MethodNotAllowed");
-    assert!(r.header("Allow").unwrap().contains("GET"), "{:?}", r.headers);
+    assert!(
+        r.header("Allow").unwrap().contains("GET"),
+        "{:?}",
+        r.headers
+    );
     let r = s.request("GET", "/openti/v1/observations", Some(&s.token), None);
     r.graph_error(405);
 
@@ -174,7 +194,12 @@ fn health_metrics_metadata_openapi_and_envelopes() {
     ] {
         assert!(text.contains(want), "missing {want}\n{text}");
     }
-    for id in ["www.example.com", "192.0.2.10", "no-such-host", "/no/such/route"] {
+    for id in [
+        "www.example.com",
+        "192.0.2.10",
+        "no-such-host",
+        "/no/such/route",
+    ] {
         assert!(!text.contains(id), "high-cardinality id {id} in labels");
     }
 }
