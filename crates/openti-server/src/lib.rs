@@ -3,6 +3,8 @@
 //! * `/v1.0/security/threatIntelligence/...` — the Graph read API (GET only; other verbs 405),
 //!   behind bearer-token auth with `ThreatIntelligence.Read.All`;
 //! * `/openti/v1/observations` — NDJSON observation ingest (`ThreatIntelligence.ReadWrite.All`);
+//! * `/openti/v1/ping` — a constant JSON body behind the same auth and throttling layers (the
+//!   benchmark ceiling: what any authenticated route costs before its store query);
 //! * `/healthz`, `/readyz` — unauthenticated liveness and readiness; `/metrics` — Prometheus;
 //! * `/v1.0/$metadata` (CSDL) and `/openapi.json` (OpenAPI 3), both generated from the schema
 //!   table, unauthenticated.
@@ -107,9 +109,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_read_write,
         ));
+    let ping = Router::new()
+        .route("/openti/v1/ping", get(ping))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_read,
+        ));
     Router::new()
         .merge(graph)
         .merge(admin)
+        .merge(ping)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/v1.0/$metadata", get(csdl::handler))
@@ -134,6 +143,11 @@ async fn method_not_allowed() -> Response {
         ApiError::method_not_allowed("The method is not allowed on this route.").into_response();
     resp.headers_mut().remove(axum::http::header::ALLOW);
     resp
+}
+
+/// `GET /openti/v1/ping`: a constant JSON body (needs a read token).
+async fn ping() -> Response {
+    render::json(serde_json::json!({"service": "openti", "ok": true}))
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

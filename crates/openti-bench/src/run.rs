@@ -1,0 +1,346 @@
+//! `openti-bench run`: generate, ingest, serve, load every main route, and report.
+//!
+//! Each figure is measured several times (ingest into a fresh database each time; route load
+//! repeats interleaved across routes so that a passing disturbance spreads over all of them)
+//! and reported as median [min–max]. The machine's quietness is checked before the run and
+//! the CPU used by other processes is recorded during every load run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::gen::{self, intel::TOPICS, GenConfig};
+use crate::load::{self, LoadSpec};
+use crate::names::{ipv4, SHARED_IPV4_BASE};
+use crate::openti::{self, Backend, Server};
+use crate::report::{self, BenchResult, IngestFigure, IngestRun, RouteFigure, RouteRun, Spread};
+use crate::rng::Rng;
+use crate::sys;
+
+/// Options of `openti-bench run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scale: passive DNS rows (every other count follows from it).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Database: a SQLite path (default: OUT/bench-ROWS.db) or, once the backend exists,
+    /// a `postgres://` URL of an empty database.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// The `openti` binary to measure.
+    #[arg(long, default_value = "target/release/openti")]
+    pub openti: PathBuf,
+    /// Output directory (data cache, database, result files).
+    #[arg(long, default_value = "target/bench")]
+    pub out: PathBuf,
+    /// Measured seconds per route repeat.
+    #[arg(long, default_value_t = 5.0)]
+    pub duration: f64,
+    /// Unmeasured warm-up seconds before each route repeat.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// Repeats of each route measurement.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// Repeats of the ingest measurement (default: 3 up to 2 M rows, else 1).
+    #[arg(long)]
+    pub ingest_repeats: Option<usize>,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Hard cap on requests per route repeat.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_requests: u64,
+    /// Observations per ingest transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    /// Keep the database after the run.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// A benchmarked route: name and the paths it cycles through.
+struct Route {
+    name: &'static str,
+    paths: Vec<String>,
+    auth: bool,
+}
+
+const GRAPH: &str = "/v1.0/security/threatIntelligence";
+
+fn routes(cfg: &GenConfig) -> Vec<Route> {
+    let world = cfg.world();
+    let mut rng = Rng::new(cfg.seed ^ 0x0062_656e_6368);
+    // Queried hosts follow the same popularity as the data: popular hosts are asked more.
+    let hosts: Vec<String> = (0..64).map(|_| world.popular(&mut rng).name).collect();
+    let hot = world.by_rank(0).name;
+    let ips: Vec<String> = (0..64)
+        .map(|i| {
+            if i % 4 == 0 {
+                ipv4(SHARED_IPV4_BASE + rng.below(64)).to_string()
+            } else {
+                world.primary_ip(world.popular(&mut rng).id)
+            }
+        })
+        .collect();
+    let per_host = |suffix: &str| -> Vec<String> {
+        hosts
+            .iter()
+            .map(|h| format!("{GRAPH}/hosts/{h}{suffix}"))
+            .collect()
+    };
+    let r = |name, paths, auth| Route { name, paths, auth };
+    vec![
+        r("ping (ceiling)", vec!["/openti/v1/ping".to_string()], true),
+        r("healthz (no auth)", vec!["/healthz".to_string()], false),
+        r("host", per_host(""), true),
+        r("passiveDns page", per_host("/passiveDns"), true),
+        r(
+            "passiveDns hot host",
+            vec![format!("{GRAPH}/hosts/{hot}/passiveDns")],
+            true,
+        ),
+        r(
+            "passiveDnsReverse",
+            ips.iter()
+                .map(|ip| format!("{GRAPH}/hosts/{ip}/passiveDnsReverse"))
+                .collect(),
+            true,
+        ),
+        r("components", per_host("/components"), true),
+        r("trackers", per_host("/trackers"), true),
+        r("hostPairs", per_host("/hostPairs"), true),
+        r(
+            "articles $search",
+            TOPICS
+                .iter()
+                .map(|t| format!("{GRAPH}/articles?$search={t}&$top=10"))
+                .collect(),
+            true,
+        ),
+        // Plain list until the OData engine lands; then `$filter=kind eq 'actor'`.
+        r(
+            "intelProfiles",
+            vec![format!("{GRAPH}/intelProfiles?$top=20")],
+            true,
+        ),
+    ]
+}
+
+/// Generates the NDJSON data set unless an identical one is cached; returns its path and the
+/// generation time (`None` when cached).
+fn data_file(cfg: &GenConfig, out: &std::path::Path) -> anyhow::Result<(PathBuf, Option<f64>)> {
+    let dir = out.join("data");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("obs-{}-s{}.ndjson", cfg.pdns, cfg.seed));
+    let meta = dir.join(format!("obs-{}-s{}.json", cfg.pdns, cfg.seed));
+    let want = serde_json::to_string(cfg)?;
+    if path.exists() && std::fs::read_to_string(&meta).ok().as_deref() == Some(want.as_str()) {
+        return Ok((path, None));
+    }
+    let t = Instant::now();
+    let tmp = path.with_extension("partial");
+    let f = std::fs::File::create(&tmp)?;
+    gen::generate_to(cfg, gen::Format::Ndjson, f)?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::write(&meta, want)?;
+    Ok((path, Some(t.elapsed().as_secs_f64())))
+}
+
+fn count(server: &Server, token: &str, set: &str) -> Option<u64> {
+    match openti::get(server.addr, &format!("{GRAPH}/{set}/$count"), Some(token)) {
+        Ok((200, body)) => body.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Runs the whole benchmark and returns the result (also written to OUT/result-DATE.json).
+pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
+    let started = Instant::now();
+    let date = chrono::Utc::now();
+    std::fs::create_dir_all(&args.out)?;
+    let mut warnings = Vec::new();
+    eprintln!("checking that the machine is quiet…");
+    let quiet = sys::quiet_check(Duration::from_secs(2));
+    for w in &quiet.warnings {
+        eprintln!("warning: {w}");
+        warnings.push(format!("before the run: {w}"));
+    }
+
+    let cfg = GenConfig::for_rows(args.rows, args.seed);
+    eprintln!(
+        "generating {} passive DNS rows (seed {})…",
+        cfg.pdns, cfg.seed
+    );
+    let (file, gen_seconds) = data_file(&cfg, &args.out)?;
+
+    let backend = Backend::parse(
+        args.database.as_deref(),
+        args.out.join(format!("bench-{}.db", args.rows)),
+    );
+    let repeats = args
+        .ingest_repeats
+        .unwrap_or(if args.rows <= 2_000_000 { 3 } else { 1 })
+        .max(1);
+    let mut runs = Vec::new();
+    for i in 0..repeats {
+        backend.reset()?;
+        eprintln!("ingest {}/{repeats} into {}…", i + 1, backend.spec());
+        let c0 = sys::cpu_times();
+        let t = Instant::now();
+        let n = openti::ingest(&args.openti, &backend, &file, args.batch_size)?;
+        let seconds = t.elapsed().as_secs_f64();
+        let cpu = sys::cpu_use(c0, sys::cpu_times());
+        eprintln!(
+            "  {n} observations in {seconds:.1} s: {:.0}/s",
+            n as f64 / seconds
+        );
+        runs.push(IngestRun {
+            observations: n,
+            seconds,
+            rate: n as f64 / seconds,
+            cpu,
+        });
+    }
+    let mut ingest = IngestFigure {
+        backend: backend.name().to_string(),
+        rate: Spread::of(runs.iter().map(|r| r.rate)),
+        runs,
+        database_bytes: backend.size(),
+        pdns_rows: None,
+        hosts: None,
+    };
+
+    let token = openti::token(&args.openti, &backend)?;
+    let server = Server::start(&args.openti, &backend)?;
+    ingest.pdns_rows = count(&server, &token, "passiveDnsRecords");
+    ingest.hosts = count(&server, &token, "hosts");
+
+    let routes = routes(&cfg);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut measured: Vec<Vec<RouteRun>> = routes.iter().map(|_| Vec::new()).collect();
+    for rep in 0..args.repeats.max(1) {
+        for (i, route) in routes.iter().enumerate() {
+            eprintln!("load {}/{}: {}…", rep + 1, args.repeats.max(1), route.name);
+            let spec = LoadSpec {
+                addr: server.addr,
+                paths: route.paths.clone(),
+                token: route.auth.then(|| token.clone()),
+                concurrency: args.concurrency,
+                duration: Duration::from_secs_f64(args.duration),
+                warmup: Duration::from_secs_f64(args.warmup),
+                max_requests: args.max_requests,
+            };
+            let (c0, s0, m0) = (
+                sys::cpu_times(),
+                sys::process_ticks(server.pid()),
+                sys::process_ticks(std::process::id()),
+            );
+            let t = Instant::now();
+            let result = rt.block_on(load::run(&spec)).context(route.name)?;
+            let wall = t.elapsed().as_secs_f64().max(1e-9);
+            let cpu = sys::cpu_use(c0, sys::cpu_times());
+            let pct = |ticks: u64| 100.0 * ticks as f64 / sys::TICKS_PER_SECOND / wall;
+            let server_cpu = pct(sys::process_ticks(server.pid()).saturating_sub(s0));
+            let own_cpu = pct(sys::process_ticks(std::process::id()).saturating_sub(m0));
+            let other = (cpu.busy_pct - (server_cpu + own_cpu) / sys::cores() as f64).max(0.0);
+            if let Some(f) = &result.first_failure {
+                warnings.push(format!(
+                    "{}: {} non-200 responses, e.g. {f}",
+                    route.name, result.non_200
+                ));
+            }
+            if other > 10.0 {
+                warnings.push(format!(
+                    "{} repeat {}: other processes used {other:.0}% of the machine",
+                    route.name,
+                    rep + 1
+                ));
+            }
+            measured[i].push(RouteRun {
+                load: result,
+                server_cpu_pct: server_cpu,
+                other_cpu_pct: other,
+            });
+        }
+    }
+    let server_memory = sys::process_memory(server.pid());
+    drop(server);
+    let mut figures: Vec<RouteFigure> = routes
+        .iter()
+        .zip(measured)
+        .map(|(r, runs)| RouteFigure::new(r.name, &r.paths, runs))
+        .collect();
+    let ceiling = figures.first().map(|f| f.rps.median).unwrap_or(0.0);
+    for f in &mut figures {
+        f.ratio_to_ceiling = if ceiling > 0.0 {
+            f.rps.median / ceiling
+        } else {
+            0.0
+        };
+    }
+    if !args.keep {
+        backend.reset()?;
+    }
+    let result = BenchResult {
+        format: 1,
+        date: date.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        command: std::env::var("OPENTI_BENCH_COMMAND")
+            .unwrap_or_else(|_| std::env::args().collect::<Vec<_>>().join(" ")),
+        commit: commit(),
+        machine: sys::machine(),
+        quiet_before: quiet,
+        data: serde_json::json!({
+            "pdns": cfg.pdns,
+            "config": cfg,
+            "file_bytes": std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0),
+            "generate_seconds": gen_seconds,
+        }),
+        ingest,
+        load: serde_json::json!({
+            "concurrency": args.concurrency,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "repeats": args.repeats,
+            "client": "openti-bench (hyper HTTP/1.1 keep-alive, one thread)",
+        }),
+        routes: figures,
+        server_memory,
+        warnings,
+        total_seconds: started.elapsed().as_secs_f64(),
+    };
+    let path = args
+        .out
+        .join(format!("result-{}.json", date.format("%Y%m%dT%H%M%SZ")));
+    std::fs::write(&path, serde_json::to_string_pretty(&result)?)?;
+    print!("{}", report::table(&result));
+    println!("result file: {}", path.display());
+    Ok(result)
+}
+
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+        .map(|s| !s.is_empty())
+        .unwrap_or(false);
+    if dirty {
+        format!("{head}-dirty")
+    } else {
+        head
+    }
+}
