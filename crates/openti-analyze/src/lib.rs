@@ -8,4 +8,4 @@ pub mod priority;
 pub mod reputation;
 pub mod web;
 
-pub use reputation::{score_host, RULES};
+pub use reputation::{score_host, Engine};

@@ -7,6 +7,7 @@ pub mod entities;
 pub mod enums;
 pub mod evidence;
 pub mod ids;
+pub mod lists;
 pub mod normalize;
 pub mod observation;
 pub mod schema;

@@ -14,6 +14,7 @@ use openti_model::*;
 use serde_json::Value;
 
 pub mod query;
+pub mod reputation;
 pub mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -299,6 +300,34 @@ pub trait Store: Send + Sync + 'static {
 
     /// Facts about one host for the reputation engine; `None` if the host is unknown.
     async fn host_evidence(&self, host: &str) -> StoreResult<Option<HostEvidence>>;
+
+    /// Scores `set` with `scorer` and saves the results (score, rules, pivot keys) in one
+    /// write transaction; scored hosts leave the dirty set, and the neighbours of a host whose
+    /// own verdict flipped join it. `version` identifies the rule set.
+    async fn rescore(
+        &self,
+        set: reputation::RescoreSet,
+        scorer: reputation::Scorer,
+        version: &str,
+    ) -> StoreResult<reputation::RescoreStats>;
+
+    /// The stored reputation of a host, if it was ever scored.
+    async fn stored_reputation(
+        &self,
+        host: &str,
+    ) -> StoreResult<Option<reputation::StoredReputation>>;
+
+    /// Marks hosts dirty (`None`: every host); returns how many were newly marked.
+    async fn mark_reputation_dirty(&self, hosts: Option<Vec<String>>) -> StoreResult<u64>;
+
+    /// Replaces a block- or allow-list by name; returns how many hosts were marked dirty.
+    async fn replace_reputation_list(
+        &self,
+        list: &openti_model::lists::ReputationList,
+    ) -> StoreResult<u64>;
+
+    /// The stored block- and allow-lists.
+    async fn reputation_lists(&self) -> StoreResult<Vec<openti_model::lists::ListSummary>>;
 
     /// Stores a new token by the SHA-256 hex of its secret.
     async fn create_token(&self, record: &TokenRecord, secret_sha256: &str) -> StoreResult<()>;

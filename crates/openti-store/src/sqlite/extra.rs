@@ -110,7 +110,8 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
     let (registered, whois_registrar) = whois.unwrap_or((None, None));
 
     let mut stmt = conn.prepare_cached(
-        "SELECT c.sha1, c.issued, c.expires, (c.issuer IS NOT NULL AND c.issuer = c.subject) FROM certificates c \
+        "SELECT c.sha1, c.issued, c.expires, (c.issuer IS NOT NULL AND c.issuer = c.subject), \
+         (SELECT max(hc.last_seen) FROM host_certificates hc WHERE hc.host = ?1 AND hc.sha1 = c.sha1) FROM certificates c \
          WHERE c.sha1 IN (SELECT sha1 FROM host_certificates WHERE host = ?1) ORDER BY c.last_seen DESC, c.sha1",
     )?;
     let certificates = stmt
@@ -120,6 +121,7 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
                 issued: col(r, 1)?,
                 expires: col(r, 2)?,
                 self_signed: r.get(3)?,
+                last_served: col(r, 4)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -153,7 +155,7 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
         .query_map(params![host, is_ip], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
 
-    Ok(Some(HostEvidence {
+    let mut ev = HostEvidence {
         host: host.to_string(),
         first_seen,
         last_seen,
@@ -164,7 +166,11 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
         resolved_ips,
         open_ports,
         listed_neighbours,
-    }))
+        registered_domain: domain,
+        ..HostEvidence::default()
+    };
+    super::reputation::extend_evidence(conn, &mut ev)?;
+    Ok(Some(ev))
 }
 
 const TOKEN_COLS: &str = "id, name, permission, created, expires, revoked";

@@ -14,7 +14,11 @@ use super::time::now_text;
 use crate::StoreResult;
 
 /// `(version, script)` in application order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1_SCHEMA), (2, super::fts::V2_FULL_TEXT)];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1_SCHEMA),
+    (2, super::fts::V2_FULL_TEXT),
+    (3, super::reputation::SCHEMA),
+];
 
 const V1_SCHEMA: &str = r#"
 CREATE TABLE hosts (

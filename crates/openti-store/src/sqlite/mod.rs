@@ -26,6 +26,7 @@ mod fts;
 pub mod migrations;
 mod odata;
 mod read;
+mod reputation;
 mod render;
 mod search;
 mod time;
@@ -211,6 +212,42 @@ impl Store for SqliteStore {
     async fn host_evidence(&self, host: &str) -> StoreResult<Option<HostEvidence>> {
         let host = host.to_string();
         self.read(move |c| extra::host_evidence(c, &host)).await
+    }
+
+    async fn rescore(
+        &self,
+        set: crate::reputation::RescoreSet,
+        scorer: crate::reputation::Scorer,
+        version: &str,
+    ) -> StoreResult<crate::reputation::RescoreStats> {
+        let version = version.to_string();
+        self.write(move |c| reputation::rescore(c, &set, &scorer, &version))
+            .await
+    }
+
+    async fn stored_reputation(
+        &self,
+        host: &str,
+    ) -> StoreResult<Option<crate::reputation::StoredReputation>> {
+        let host = host.to_string();
+        self.read(move |c| reputation::stored(c, &host)).await
+    }
+
+    async fn mark_reputation_dirty(&self, hosts: Option<Vec<String>>) -> StoreResult<u64> {
+        self.write(move |c| reputation::mark_dirty(c, hosts.as_deref()))
+            .await
+    }
+
+    async fn replace_reputation_list(
+        &self,
+        list: &openti_model::lists::ReputationList,
+    ) -> StoreResult<u64> {
+        let list = list.clone();
+        self.write(move |c| reputation::replace_list(c, &list)).await
+    }
+
+    async fn reputation_lists(&self) -> StoreResult<Vec<openti_model::lists::ListSummary>> {
+        self.read(reputation::lists).await
     }
 
     async fn create_token(&self, record: &TokenRecord, secret_sha256: &str) -> StoreResult<()> {
