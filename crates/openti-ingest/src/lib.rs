@@ -7,9 +7,12 @@
 //! [`Observation`]s and reuses the pipeline.
 
 pub mod cof;
+pub mod cve;
 pub mod dns;
 pub mod dnstap;
+pub mod intel;
 pub mod jsonstream;
+pub mod markdown;
 pub mod misp;
 pub mod ndjson;
 pub mod pcap;

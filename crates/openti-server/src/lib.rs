@@ -3,6 +3,7 @@
 //! * `/v1.0/security/threatIntelligence/...` — the Graph read API (GET only; other verbs 405),
 //!   behind bearer-token auth with `ThreatIntelligence.Read.All`;
 //! * `/openti/v1/observations` — NDJSON observation ingest (`ThreatIntelligence.ReadWrite.All`);
+//! * `/openti/v1/articles` — add a Markdown article (`ThreatIntelligence.ReadWrite.All`);
 //! * `/openti/v1/ping` — a constant JSON body behind the same auth and throttling layers (the
 //!   benchmark ceiling: what any authenticated route costs before its store query);
 //! * `/healthz`, `/readyz` — unauthenticated liveness and readiness; `/metrics` — Prometheus;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let admin = Router::new()
         .route("/openti/v1/observations", post(ingest_observations))
+        .route("/openti/v1/articles", post(add_article))
         .layer(DefaultBodyLimit::max(MAX_INGEST_BODY))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -179,6 +181,28 @@ async fn ingest_observations(
     Ok(render::json(
         serde_json::to_value(summary).map_err(ApiError::internal)?,
     ))
+}
+
+/// `POST /openti/v1/articles`: a Markdown article (front matter + body) is stored with the
+/// indicators and CVE ids extracted from it; the answer lists them (`400` for unusable Markdown).
+async fn add_article(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    use openti_ingest::intel::{add_markdown_article, Allowlist, ArticleError};
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("The body must be UTF-8 Markdown."))?;
+    match add_markdown_article(
+        state.store.as_ref(),
+        text,
+        &Allowlist::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(summary) => Ok(render::json(
+            serde_json::to_value(summary).map_err(ApiError::internal)?,
+        )),
+        Err(ArticleError::Invalid(m)) => Err(ApiError::bad_request(m)),
+        Err(e) => Err(ApiError::internal(e)),
+    }
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves.
