@@ -106,17 +106,28 @@ async fn check(state: AppState, mut req: Request, next: Next, needed: &'static s
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let p = match authenticate(&state, header).await {
-        Err(e) => return e.into_response(),
+        Err(e) => return refuse(req, e.into_response()).await,
         Ok(p) => p,
     };
     if let Err(wait) = state.services.throttle.acquire(&p.key) {
-        return too_many_requests(retry_after_secs(wait));
+        return refuse(req, too_many_requests(retry_after_secs(wait))).await;
     }
     if !p.allows(needed) {
-        return ApiError::forbidden(format!("Missing permission {needed}.")).into_response();
+        let e = ApiError::forbidden(format!("Missing permission {needed}."));
+        return refuse(req, e.into_response()).await;
     }
     req.extensions_mut().insert(p);
     next.run(req).await
+}
+
+/// Largest request body read (and discarded) before a refusal is sent.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Reads and discards a small request body before answering with `resp`, so a client still
+/// sending its upload receives the 401/403/429 instead of a connection reset.
+async fn refuse(req: Request, resp: Response) -> Response {
+    let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
+    resp
 }
 
 /// 429 `TooManyRequests` with `Retry-After`.

@@ -47,8 +47,8 @@ pub fn parse_lifetime(text: &str) -> anyhow::Result<Duration> {
     let n: i64 = num.parse().map_err(|_| {
         anyhow::anyhow!("--expires {text:?}: expected a number followed by d, h, m or s")
     })?;
-    if n <= 0 {
-        bail!("--expires {text:?}: the lifetime must be positive");
+    if n < 0 {
+        bail!("--expires {text:?}: the lifetime must not be negative");
     }
     match unit {
         "d" => Ok(Duration::days(n)),
