@@ -20,6 +20,8 @@ pub mod cursor;
 pub mod lexer;
 pub mod parser;
 pub mod rules;
+mod select;
+mod types;
 pub mod validate;
 
 pub use ast::*;

@@ -8,13 +8,11 @@
 //! a bare string compared to an enum property becomes that enum's member (checked), a quoted
 //! date-time compared to a `DateTimeOffset` becomes a date-time.
 
-use openti_model::schema::{
-    complex_type, derived_types, entity_type, entity_type_by_qualified_name, enum_type,
-    find_navigation, find_property, EdmType, NAMESPACE,
-};
+use openti_model::schema::{entity_type_by_qualified_name, enum_type, EdmType, NAMESPACE};
 
 use crate::ast::*;
 use crate::lexer::parse_datetime;
+use crate::types::*;
 use crate::{ODataError, QueryOption};
 
 /// A resolved path: member plus where it went through.
@@ -22,14 +20,6 @@ struct Resolved {
     member: Member,
     /// True when a segment before the last is collection-valued.
     through_collection: bool,
-}
-
-/// What a path step stands on.
-#[derive(Clone, Copy)]
-enum On {
-    Entity(&'static str),
-    Complex(&'static str),
-    Leaf,
 }
 
 /// Validation context for one entity type.
@@ -42,89 +32,6 @@ pub struct Validator<'a> {
 
 fn err(option: QueryOption, pos: usize, msg: impl Into<String>) -> ODataError {
     ODataError::at(option, pos, msg)
-}
-
-/// A member of `on` called `name`: (type, collection, is navigation).
-fn member_of(on: On, name: &str) -> Option<(EdmType, bool, bool)> {
-    match on {
-        On::Entity(t) => {
-            if let Some(p) = find_property(t, name) {
-                return Some((p.ty, p.collection, false));
-            }
-            if let Some(n) = find_navigation(t, name) {
-                return Some((EdmType::Entity(n.target), n.collection, true));
-            }
-            // Lenient: a property declared on a derived type (hosts: `registrar`).
-            derived_types(t).into_iter().find_map(|d| {
-                d.properties
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| (p.ty, p.collection, false))
-            })
-        }
-        On::Complex(c) => {
-            let c = complex_type(c)?;
-            if let Some(p) = c.properties.iter().find(|p| p.name == name) {
-                return Some((p.ty, p.collection, false));
-            }
-            c.navigations
-                .iter()
-                .find(|n| n.name == name)
-                .map(|n| (EdmType::Entity(n.target), n.collection, true))
-        }
-        On::Leaf => None,
-    }
-}
-
-/// The step for an entity type by (non-static) name; unknown names have no members.
-fn root(name: &str) -> On {
-    entity_type(name).map_or(On::Leaf, |t| On::Entity(t.name))
-}
-
-fn on_type(ty: EdmType) -> On {
-    match ty {
-        EdmType::Entity(e) => On::Entity(e),
-        EdmType::Complex(c) => On::Complex(c),
-        _ => On::Leaf,
-    }
-}
-
-fn type_label(ty: Option<EdmType>) -> String {
-    ty.map_or_else(|| "null".to_string(), |t| t.qualified_name())
-}
-
-/// Type family used for compatibility checks.
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Family {
-    Str,
-    Num,
-    Bool,
-    Time,
-    Enum(&'static str),
-    Other,
-}
-
-fn family(ty: EdmType) -> Family {
-    match ty {
-        EdmType::String => Family::Str,
-        EdmType::Int32 | EdmType::Int64 | EdmType::Double => Family::Num,
-        EdmType::Boolean => Family::Bool,
-        EdmType::DateTimeOffset => Family::Time,
-        EdmType::Enum(e) => Family::Enum(e),
-        _ => Family::Other,
-    }
-}
-
-fn literal_type(l: &Literal) -> Option<EdmType> {
-    match l {
-        Literal::Null => None,
-        Literal::Bool(_) => Some(EdmType::Boolean),
-        Literal::Int(_) => Some(EdmType::Int64),
-        Literal::Double(_) => Some(EdmType::Double),
-        Literal::String(_) => Some(EdmType::String),
-        Literal::DateTime(_) => Some(EdmType::DateTimeOffset),
-        Literal::Enum { .. } => Some(EdmType::String),
-    }
 }
 
 impl<'a> Validator<'a> {
@@ -652,80 +559,4 @@ impl Member {
     }
 }
 
-/// Validates `$select` items against `entity` (properties and navigations, including those of
-/// derived types); nested paths are refused as Graph does.
-pub fn select(
-    option: QueryOption,
-    entity: &str,
-    items: &[SelectItem],
-) -> Result<Vec<String>, ODataError> {
-    items
-        .iter()
-        .map(|it| {
-            let seg = &it.path[0];
-            if it.path.len() > 1 {
-                return Err(err(
-                    option,
-                    it.path[1].pos,
-                    format!(
-                        "nested $select paths such as '{}/{}' are not supported",
-                        seg.name, it.path[1].name
-                    ),
-                ));
-            }
-            if member_of(root(entity), &seg.name).is_none() {
-                return Err(err(
-                    option,
-                    seg.pos,
-                    format!(
-                        "could not find a property named '{}' on type '{NAMESPACE}.{entity}'",
-                        seg.name
-                    ),
-                ));
-            }
-            Ok(seg.name.clone())
-        })
-        .collect()
-}
-
-/// Validates `$expand` items: each must be an expandable navigation of `entity`
-/// ([`crate::rules::expandable`]); a nested `$select` is checked against the target type.
-pub fn expand(entity: &str, items: &[ExpandItem]) -> Result<Vec<Expand>, ODataError> {
-    let allowed = crate::rules::expandable(entity);
-    items
-        .iter()
-        .map(|it| {
-            let seg = &it.path[0];
-            if it.path.len() > 1 {
-                return Err(err(QueryOption::Expand, it.path[1].pos, "multi-level $expand paths are not supported"));
-            }
-            let nav = find_navigation(entity, &seg.name).ok_or_else(|| {
-                err(
-                    QueryOption::Expand,
-                    seg.pos,
-                    format!("could not find a navigation property named '{}' on type '{NAMESPACE}.{entity}'", seg.name),
-                )
-            })?;
-            if !allowed.contains(&nav.name) {
-                return Err(err(
-                    QueryOption::Expand,
-                    seg.pos,
-                    format!(
-                        "'{}' cannot be expanded on this resource (expandable: {})",
-                        seg.name,
-                        if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
-                    ),
-                ));
-            }
-            let select = it
-                .select
-                .as_ref()
-                .map(|s| select(QueryOption::Expand, nav.target, s))
-                .transpose()?;
-            Ok(Expand {
-                nav: nav.name.to_string(),
-                select,
-            })
-        })
-        .collect()
-}
+pub use crate::select::{expand, select};

@@ -1,11 +1,15 @@
-//! The Graph threat-intelligence read handler: resolve the path, parse the options, ask the
-//! store, render. Write verbs answer 405.
+//! The Graph threat-intelligence read handler: resolve the path, parse and compile the
+//! options against the addressed entity type (`openti_odata`), ask the store, expand, render.
+//! Write verbs answer 405.
+
+mod expand;
 
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::response::Response;
 use openti_model::ids;
 use openti_model::normalize::HostName;
+use openti_odata::{Compiled, Endpoint};
 use openti_store::{EntityKind, ListQuery, PairRole, Scope, Search};
 use serde_json::{json, Value};
 
@@ -30,12 +34,19 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Result<Respo
     let raw_query = req.uri().query().map(str::to_string);
     let rest = raw_path.strip_prefix(PREFIX).unwrap_or("");
     let target = path::resolve(&path::segments(rest)?)?;
-    let opts = options::parse(raw_query.as_deref())?;
+    let mut opts = options::parse(raw_query.as_deref())?;
+    let (entity_type, endpoint) = addressed_type(&target)?;
+    let compiled = openti_odata::compile(entity_type, endpoint, &opts.raw)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    opts.select = compiled.select.clone();
+    opts.expanded = compiled.expand.iter().map(|e| e.nav.clone()).collect();
     let base = render::base_url(state.config.public_url.as_deref(), req.headers());
     let graph_path = format!("security/threatIntelligence{}", rest.trim_end_matches('/'));
     let ctx = Ctx {
         state: &state,
         opts: &opts,
+        compiled: &compiled,
+        entity_type,
         base: &base,
         graph_path: &graph_path,
     };
@@ -75,9 +86,32 @@ fn missing(what: &str, id: &str) -> ApiError {
     ApiError::not_found(format!("The {what} '{id}' was not found."))
 }
 
+/// The entity type a target addresses (for validating its options) and, for collections, the
+/// endpoint whose rules apply.
+fn addressed_type(target: &Target) -> Result<(&'static str, Option<&'static Endpoint>), ApiError> {
+    Ok(match target {
+        Target::Root => ("threatIntelligence", None),
+        Target::Collection { scope, .. } => {
+            let ep = openti_odata::endpoint(scope.endpoint())
+                .ok_or_else(|| ApiError::internal(format!("no query rules for {scope:?}")))?;
+            (ep.entity_type, Some(ep))
+        }
+        Target::Entity { follow, kind, .. } => match follow {
+            None => (kind_label(*kind), None),
+            Some(Follow::Host(_)) => ("host", None),
+            Some(Follow::Certificate(_)) => ("sslCertificate", None),
+            Some(Follow::Artifact) => ("artifact", None),
+        },
+        Target::Reputation { .. } => ("hostReputation", None),
+        Target::HostWhois { .. } => ("whoisRecord", None),
+    })
+}
+
 struct Ctx<'a> {
     state: &'a AppState,
     opts: &'a QueryOptions,
+    compiled: &'a Compiled,
+    entity_type: &'static str,
     base: &'a str,
     graph_path: &'a str,
 }
@@ -104,22 +138,27 @@ impl Ctx<'_> {
             top: if count_only { 0 } else { page },
             skip: self.opts.skip,
             count: self.opts.count || count_only,
-            filter: None,
-            orderby: None,
-            cursor: None,
+            filter: self.compiled.filter.clone(),
+            orderby: (!self.compiled.orderby.is_empty()).then(|| self.compiled.orderby.clone()),
+            cursor: self.compiled.cursor.clone(),
         };
-        let result = self.state.store.list(&query).await?;
+        let mut result = self.state.store.list(&query).await?;
         if count_only {
             return Ok(render::count(result.total.unwrap_or(0)));
         }
+        expand::apply(
+            self.state.store.as_ref(),
+            self.entity_type,
+            &mut result.items,
+            &self.compiled.expand,
+        )
+        .await?;
         let next = result.more.then(|| {
-            render::next_link(
-                self.base,
-                raw_path,
-                raw_query,
-                self.opts.skip + result.items.len() as u64,
-                page,
-            )
+            let at = match &result.cursor {
+                Some(c) => render::NextPage::Token(c.encode()),
+                None => render::NextPage::Skip(self.opts.skip + result.items.len() as u64),
+            };
+            render::next_link(self.base, raw_path, raw_query, &at, page)
         });
         let ctx = render::context(
             self.base,
@@ -163,7 +202,18 @@ impl Ctx<'_> {
             }
         }
         let item = match follow {
-            None => self.expand(kind, item).await?,
+            None => {
+                let mut one = [item];
+                expand::apply(
+                    self.state.store.as_ref(),
+                    self.entity_type,
+                    &mut one,
+                    &self.compiled.expand,
+                )
+                .await?;
+                let [item] = one;
+                item
+            }
             Some(f) => self.follow(&item, f).await?,
         };
         Ok(render::entity(
@@ -217,35 +267,6 @@ impl Ctx<'_> {
                 }
             }
         }
-    }
-
-    /// `$expand=mostRecentSslCertificate` on ports replaces the stub with the certificate.
-    async fn expand(&self, kind: EntityKind, mut item: Value) -> Result<Value, ApiError> {
-        for nav in &self.opts.expand {
-            match (kind, nav.as_str()) {
-                (EntityKind::HostPort, "mostRecentSslCertificate") => {
-                    if let Some(id) = item
-                        .pointer("/mostRecentSslCertificate/id")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                    {
-                        let cert = self
-                            .state
-                            .store
-                            .get(EntityKind::SslCertificate, &id)
-                            .await?;
-                        item["mostRecentSslCertificate"] = cert.unwrap_or(Value::Null);
-                    }
-                }
-                (EntityKind::HostSslCertificate, "sslCertificate") => {}
-                _ => {
-                    return Err(ApiError::bad_request(format!(
-                        "$expand '{nav}' is not supported on this resource."
-                    )))
-                }
-            }
-        }
-        Ok(item)
     }
 
     /// Whether an entity fetched by id is a member of the collection it was addressed through.
@@ -326,13 +347,11 @@ impl Ctx<'_> {
     }
 
     async fn reputation(&self, host: &str) -> Result<Response, ApiError> {
-        let ev = self
-            .state
-            .store
-            .host_evidence(host)
+        let engine = &self.state.config.reputation;
+        let rep = crate::reputation::host_reputation(self.state.store.as_ref(), engine, host)
             .await?
-            .ok_or_else(|| missing("host", host))?;
-        let rep = openti_analyze::score_host(&ev, chrono::Utc::now());
+            .ok_or_else(|| missing("host", host))?
+            .to_entity();
         use openti_model::GraphEntity;
         Ok(render::entity(
             render::context(self.base, self.graph_path, true),
@@ -390,9 +409,13 @@ fn scope_owner(scope: &Scope) -> Option<(EntityKind, String)> {
 /// and WHOIS records.
 fn search_for(scope: &Scope, s: &str) -> Result<Search, ApiError> {
     match scope {
-        Scope::Articles | Scope::IntelProfiles => {
+        Scope::Articles | Scope::IntelProfiles | Scope::VulnerabilityArticles { .. } => {
             if s.is_empty() {
                 Err(ApiError::bad_request("$search must not be empty."))
+            } else if !s.chars().any(char::is_alphanumeric) {
+                Err(ApiError::bad_request(
+                    "Invalid $search: the text has no words to search for.",
+                ))
             } else {
                 Ok(Search::Text(s.to_string()))
             }

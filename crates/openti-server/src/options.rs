@@ -1,8 +1,11 @@
 //! OData system query options accepted by the Graph routes.
 //!
-//! `$top`, `$skip`, `$count`, `$select`, `$search` and `$expand=mostRecentSslCertificate` are
-//! handled here; unknown `$`-options are refused with 400 naming the option.
+//! `$top`, `$skip` and `$count` are parsed here; the query-language options (`$filter`,
+//! `$orderby`, `$select`, `$expand`, `$search`, `$skiptoken`) are collected raw and compiled by
+//! `openti_odata` once the addressed entity type is known (see `graph.rs`). Repeated and
+//! unknown `$`-options are refused with 400 naming the option.
 
+use openti_odata::RawOptions;
 use percent_encoding::percent_decode_str;
 
 use crate::error::ApiError;
@@ -21,12 +24,14 @@ pub struct QueryOptions {
     pub skip: u64,
     /// `$count=true`.
     pub count: bool,
-    /// `$select` property names.
+    /// `$select` property names (filled in once validated against the entity type).
     pub select: Option<Vec<String>>,
     /// `$search` with surrounding quotes removed.
     pub search: Option<String>,
-    /// `$expand` navigation names.
-    pub expand: Vec<String>,
+    /// The query-language options as given, for `openti_odata::compile`.
+    pub raw: RawOptions,
+    /// Navigations inlined by `$expand` (kept by `$select` projection).
+    pub expanded: Vec<String>,
     /// Non-`$` parameters and their raw values, kept for nextLinks.
     pub passthrough: Vec<(String, String)>,
 }
@@ -90,25 +95,16 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
                     }
                 }
             }
-            "$select" => {
-                let names: Vec<String> = value.split(',').map(|s| s.trim().to_string()).collect();
-                if names.iter().any(|n| n.is_empty()) {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid $select '{value}': empty property name."
-                    )));
-                }
-                o.select = Some(names);
+            "$select" => o.raw.select = Some(value),
+            "$search" => {
+                o.search = Some(strip_search(&value));
+                o.raw.search = o.search.clone();
             }
-            "$search" => o.search = Some(strip_search(&value)),
-            "$expand" => {
-                o.expand = value
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-            }
-            "$filter" | "$orderby" | "$skiptoken" | "$apply" | "$compute" | "$format"
-            | "$levels" | "$index" => {
+            "$expand" => o.raw.expand = Some(value),
+            "$filter" => o.raw.filter = Some(value),
+            "$orderby" => o.raw.orderby = Some(value),
+            "$skiptoken" => o.raw.skiptoken = Some(value),
+            "$apply" | "$compute" | "$format" | "$levels" | "$index" => {
                 return Err(ApiError::bad_request(format!(
                     "Query option '{key}' is not supported on this server version."
                 )))
@@ -159,11 +155,16 @@ mod tests {
 
     #[test]
     fn parses_paging_options() {
-        let o = parse(Some("$top=5&$skip=10&$count=true&$select=id,title&foo=bar")).unwrap();
+        let o = parse(Some(
+            "$top=5&$skip=10&$count=true&$select=id,title&$filter=a%20eq%201&$orderby=a+desc&foo=bar",
+        ))
+        .unwrap();
         assert_eq!(o.top, Some(5));
         assert_eq!(o.skip, 10);
         assert!(o.count);
-        assert_eq!(o.select.unwrap(), vec!["id", "title"]);
+        assert_eq!(o.raw.select.as_deref(), Some("id,title"));
+        assert_eq!(o.raw.filter.as_deref(), Some("a eq 1"));
+        assert_eq!(o.raw.orderby.as_deref(), Some("a desc"));
         assert_eq!(o.passthrough, vec![("foo".to_string(), "bar".to_string())]);
         assert_eq!(parse(Some("$top=5000")).unwrap().page_size(), MAX_PAGE_SIZE);
         assert_eq!(parse(None).unwrap().page_size(), DEFAULT_PAGE_SIZE);
@@ -176,7 +177,8 @@ mod tests {
             "$top=abc",
             "$skip=x",
             "$count=yes",
-            "$select=a,,b",
+            "$apply=x",
+            "$filter=a&$filter=b",
             "$bogus=1",
             "$top=1&$top=2",
         ] {

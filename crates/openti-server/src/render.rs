@@ -25,14 +25,23 @@ pub fn context(base: &str, graph_path: &str, entity: bool) -> String {
     format!("{base}/v1.0/$metadata#{graph_path}{suffix}")
 }
 
-/// Keeps `id`, `@odata.type` and the selected properties.
+/// Keeps `id`, `@odata.type`, the selected properties and the expanded navigations.
 pub fn project(item: Value, select: Option<&[String]>) -> Value {
+    project_with(item, select, &[])
+}
+
+/// [`project`], also keeping the navigations in `expanded`.
+pub fn project_with(item: Value, select: Option<&[String]>, expanded: &[String]) -> Value {
     let (Some(select), Value::Object(map)) = (select, &item) else {
         return item;
     };
     let mut out = Map::new();
     for (k, v) in map {
-        if k == "@odata.type" || k == "id" || select.iter().any(|s| s == k) {
+        if k == "@odata.type"
+            || k == "id"
+            || select.iter().any(|s| s == k)
+            || expanded.iter().any(|s| s == k)
+        {
             out.insert(k.clone(), v.clone());
         }
     }
@@ -43,7 +52,7 @@ pub fn project(item: Value, select: Option<&[String]>) -> Value {
 pub fn entity(context: String, item: Value, opts: &QueryOptions) -> Response {
     let mut out = Map::new();
     out.insert("@odata.context".into(), Value::String(context));
-    if let Value::Object(m) = project(item, opts.select.as_deref()) {
+    if let Value::Object(m) = project_with(item, opts.select.as_deref(), &opts.expanded) {
         out.extend(m);
     }
     json(Value::Object(out))
@@ -64,7 +73,7 @@ pub fn collection(
     }
     let items = items
         .into_iter()
-        .map(|i| project(i, opts.select.as_deref()))
+        .map(|i| project_with(i, opts.select.as_deref(), &opts.expanded))
         .collect();
     out.insert("value".into(), Value::Array(items));
     if let Some(n) = next_link {
@@ -73,12 +82,22 @@ pub fn collection(
     json(Value::Object(out))
 }
 
-/// The URL of the next page: same path and options, `$skip` advanced by the page size.
+/// Where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextPage {
+    /// A keyset cursor (`$skiptoken`), the normal case.
+    Token(String),
+    /// An offset (`$skip`), only when the store gave no cursor.
+    Skip(u64),
+}
+
+/// The URL of the next page: same path and options, with `$top` set to the page size and
+/// `$skip` / `$skiptoken` replaced by the next position.
 pub fn next_link(
     base: &str,
     raw_path: &str,
     raw_query: Option<&str>,
-    next_skip: u64,
+    next: &NextPage,
     page: u32,
 ) -> String {
     let mut parts: Vec<String> = raw_query
@@ -87,12 +106,17 @@ pub fn next_link(
         .filter(|p| !p.is_empty())
         .filter(|p| {
             let k = p.split('=').next().unwrap_or("").to_ascii_lowercase();
-            k != "$skip" && k != "%24skip" && k != "$top" && k != "%24top"
+            let k = k.replace("%24", "$");
+            k != "$skip" && k != "$top" && k != "$skiptoken"
         })
         .map(str::to_string)
         .collect();
     parts.push(format!("$top={page}"));
-    parts.push(format!("$skip={next_skip}"));
+    match next {
+        // The token is URL-safe base64 with a version prefix: nothing to escape.
+        NextPage::Token(t) => parts.push(format!("$skiptoken={t}")),
+        NextPage::Skip(n) => parts.push(format!("$skip={n}")),
+    }
     format!("{base}{raw_path}?{}", parts.join("&"))
 }
 

@@ -14,6 +14,7 @@
 //! whose driver wants numbered placeholders renumbers them when it prepares the statement.
 
 pub mod fields;
+mod idmap;
 pub mod keyset;
 pub mod translate;
 
