@@ -23,13 +23,15 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// Routes outside the Graph tree that get their own label.
-const STATIC_ROUTES: [&str; 6] = [
+const STATIC_ROUTES: [&str; 8] = [
     "/healthz",
     "/readyz",
     "/metrics",
     "/openapi.json",
     "/v1.0/$metadata",
     "/openti/v1/observations",
+    "/openti/v1/articles",
+    "/openti/v1/ping",
 ];
 
 #[derive(Default)]

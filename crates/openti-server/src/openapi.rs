@@ -397,6 +397,48 @@ fn openti_paths(paths: &mut Map<String, Value>) {
             "responses": Value::Object(responses),
         }}),
     );
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        ok_json(
+            "The service answers.",
+            json!({ "type": "object", "properties": {
+                "service": { "type": "string" }, "ok": { "type": "boolean" } } }),
+        ),
+    );
+    auth_errors(&mut responses);
+    paths.insert(
+        "/openti/v1/ping".into(),
+        json!({ "get": {
+            "operationId": "openti.ping",
+            "summary": "Authenticated ping (ThreatIntelligence.Read.All).",
+            "tags": ["openti"],
+            "responses": Value::Object(responses),
+        }}),
+    );
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        ok_json("What was stored.", json!({ "type": "object" })),
+    );
+    responses.insert(
+        "400".into(),
+        error_response("Not UTF-8, or not a valid article."),
+    );
+    responses.insert("413".into(), error_response("Body too large."));
+    auth_errors(&mut responses);
+    paths.insert(
+        "/openti/v1/articles".into(),
+        json!({ "post": {
+            "operationId": "openti.articles.add",
+            "summary": "Add a Markdown article with its indicators (ThreatIntelligence.ReadWrite.All).",
+            "tags": ["openti"],
+            "requestBody": { "required": true, "content": {
+                "text/markdown": { "schema": { "type": "string" } }
+            }},
+            "responses": Value::Object(responses),
+        }}),
+    );
 }
 
 /// The OpenAPI document, with `base` as its server URL.
@@ -438,7 +480,7 @@ mod tests {
     fn every_route_and_ref_is_present() {
         let doc = document("http://127.0.0.1:1");
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), graph_routes().len() + 6);
+        assert_eq!(paths.len(), graph_routes().len() + 8);
         assert!(
             paths.contains_key("/v1.0/security/threatIntelligence/hosts/{host-id}/ports/$count")
         );
