@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod article;
 mod config;
 mod db;
 mod demo;
@@ -90,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         format: import::ImportFormat,
     },
+    /// Finished-intelligence articles (`article add FILE.md`).
+    Article {
+        #[command(subcommand)]
+        command: article::ArticleCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -153,6 +159,7 @@ fn main() -> std::process::ExitCode {
                 files,
             } => ingest::run(&config::database(database, &file), batch_size, json, &files).await,
             Command::Import { format } => import::run(format).await,
+            Command::Article { command } => article::run(command).await,
             Command::Token { command } => token::run(command, &file).await.map(|_| 0u8),
         }
     });

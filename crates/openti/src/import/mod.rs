@@ -7,6 +7,8 @@
 
 use clap::{Args, Subcommand};
 
+pub(crate) mod intel;
+
 /// Options every import shares.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
@@ -20,9 +22,29 @@ pub struct Common {
 
 /// The formats `openti import` reads.
 #[derive(Subcommand, Debug)]
-pub enum ImportFormat {}
+pub enum ImportFormat {
+    /// STIX 2.0/2.1 bundles (files or directories): actor and tool profiles, reports, indicators.
+    Stix(intel::StixArgs),
+    /// MISP galaxy cluster files: actor and tool profiles.
+    MispGalaxy(intel::MispArgs),
+    /// CVE JSON 5 records (files or cvelistV5 directories).
+    Cve(intel::VulnArgs),
+    /// NVD CVE API 2.0 JSON files.
+    Nvd(intel::VulnArgs),
+    /// CISA Known Exploited Vulnerabilities catalogue (JSON or CSV).
+    Kev(intel::VulnArgs),
+    /// Exploit-DB files_exploits.csv.
+    Exploitdb(intel::VulnArgs),
+}
 
 /// Runs an import; returns the process exit code.
 pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
-    match format {}
+    match format {
+        ImportFormat::Stix(a) => intel::run_stix(a).await,
+        ImportFormat::MispGalaxy(a) => intel::run_misp(a).await,
+        ImportFormat::Cve(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Cve, a).await,
+        ImportFormat::Nvd(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Nvd, a).await,
+        ImportFormat::Kev(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Kev, a).await,
+        ImportFormat::Exploitdb(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::ExploitDb, a).await,
+    }
 }
