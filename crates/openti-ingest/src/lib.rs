@@ -12,6 +12,7 @@ pub mod dns;
 pub mod dnstap;
 pub mod intel;
 pub mod jsonstream;
+pub mod lists;
 pub mod markdown;
 pub mod misp;
 pub mod ndjson;

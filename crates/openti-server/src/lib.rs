@@ -37,6 +37,7 @@ pub mod openapi;
 pub mod options;
 pub mod path;
 pub mod render;
+pub mod reputation;
 pub mod routes;
 pub mod throttle;
 
@@ -54,6 +55,8 @@ pub struct ServerConfig {
     pub oidc: Option<oidc::OidcConfig>,
     /// Per-caller throttling.
     pub throttle: throttle::ThrottleConfig,
+    /// The host reputation rule set (default: the embedded rules).
+    pub reputation: Arc<reputation::Engine>,
 }
 
 /// Run-time services built from the settings.

@@ -31,6 +31,8 @@ pub struct FileConfig {
     pub oidc: Option<FileOidc>,
     /// `[throttle]`.
     pub throttle: Option<FileThrottle>,
+    /// Host reputation rule file (TOML; default: the embedded rules).
+    pub reputation_rules: Option<String>,
 }
 
 /// `[oidc]` in the file.
@@ -180,6 +182,7 @@ pub fn resolve(flags: ServeFlags, file: FileConfig) -> anyhow::Result<Settings> 
             public_url: flags.public_url.or(file.public_url),
             oidc,
             throttle,
+            ..ServerConfig::default()
         },
     })
 }

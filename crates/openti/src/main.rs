@@ -18,6 +18,7 @@ mod db;
 mod demo;
 mod import;
 mod ingest;
+mod reputation;
 mod serve;
 mod token;
 
@@ -31,6 +32,9 @@ struct Cli {
     /// environment > file > defaults.
     #[arg(long, global = true, env = "OPENTI_CONFIG")]
     config: Option<PathBuf>,
+    /// Host reputation rule file (TOML) replacing the embedded defaults (docs/reputation.md).
+    #[arg(long, global = true, env = "OPENTI_REPUTATION_RULES")]
+    reputation_rules: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: article::ArticleCommand,
     },
+    /// Host reputation: rescore hosts, show a score, list block/allow-lists, print the rules.
+    Reputation {
+        #[command(subcommand)]
+        command: reputation::ReputationCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -124,6 +133,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = rt.block_on(async {
         let file = config::load(cli.config.as_deref())?;
+        reputation::set_rules_path(cli.reputation_rules.clone(), &file);
         match cli.command {
             Command::Serve {
                 database,
@@ -148,7 +158,7 @@ fn main() -> std::process::ExitCode {
                     throttle_rate,
                     throttle_burst,
                 };
-                serve::run(config::resolve(flags, file)?, demo)
+                serve::run(reputation::with_engine(config::resolve(flags, file)?)?, demo)
                     .await
                     .map(|_| 0u8)
             }
@@ -157,9 +167,15 @@ fn main() -> std::process::ExitCode {
                 batch_size,
                 json,
                 files,
-            } => ingest::run(&config::database(database, &file), batch_size, json, &files).await,
+            } => {
+                let database = config::database(database, &file);
+                let code = ingest::run(&database, batch_size, json, &files).await?;
+                reputation::after_ingest(&database).await?;
+                Ok(code)
+            }
             Command::Import { format } => import::run(format).await,
             Command::Article { command } => article::run(command).await,
+            Command::Reputation { command } => reputation::run(command, &file).await,
             Command::Token { command } => token::run(command, &file).await.map(|_| 0u8),
         }
     });

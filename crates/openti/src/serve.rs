@@ -55,7 +55,14 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
             o.issuer, o.audiences, o.jwks_url
         );
     }
+    let engine = std::sync::Arc::clone(&server.reputation);
     let state = AppState::new(store, server);
+    // score what changed (facts ingested over HTTP or by other processes) every few seconds
+    let _rescoring = openti_server::reputation::spawn_background(
+        std::sync::Arc::clone(&state.store),
+        engine,
+        std::time::Duration::from_secs(2),
+    );
     eprintln!("openti listening on http://{addr} (database {database})");
     if let Some(t) = &token {
         let base = format!("http://{addr}/v1.0/security/threatIntelligence");

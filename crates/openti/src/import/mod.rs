@@ -8,6 +8,7 @@
 use clap::{Args, Subcommand};
 
 pub(crate) mod intel;
+pub(crate) mod lists;
 
 /// Options every import shares.
 #[derive(Args, Debug, Clone)]
@@ -35,6 +36,12 @@ pub enum ImportFormat {
     Kev(intel::VulnArgs),
     /// Exploit-DB files_exploits.csv.
     Exploitdb(intel::VulnArgs),
+    /// Block-lists for host reputation: one domain, IP or CIDR per line.
+    Blocklist(lists::PlainListArgs),
+    /// User allow-lists for host reputation (same format as block-lists).
+    Allowlist(lists::PlainListArgs),
+    /// MISP warninglists (`list.json`) as allow-lists for host reputation.
+    Warninglist(lists::WarninglistArgs),
 }
 
 /// Runs an import; returns the process exit code.
@@ -46,5 +53,12 @@ pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
         ImportFormat::Nvd(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Nvd, a).await,
         ImportFormat::Kev(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Kev, a).await,
         ImportFormat::Exploitdb(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::ExploitDb, a).await,
+        ImportFormat::Blocklist(a) => {
+            lists::run_plain(openti_model::lists::ListKind::Block, a).await
+        }
+        ImportFormat::Allowlist(a) => {
+            lists::run_plain(openti_model::lists::ListKind::Allow, a).await
+        }
+        ImportFormat::Warninglist(a) => lists::run_warninglist(a).await,
     }
 }
