@@ -22,8 +22,8 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
-/// Routes outside the Graph tree that get their own label.
-const STATIC_ROUTES: [&str; 8] = [
+/// Routes outside the Graph tree that get their own label (`{name}` matches one segment).
+const OPENTI_ROUTES: [&str; 9] = [
     "/healthz",
     "/readyz",
     "/metrics",
@@ -32,6 +32,7 @@ const STATIC_ROUTES: [&str; 8] = [
     "/openti/v1/observations",
     "/openti/v1/articles",
     "/openti/v1/ping",
+    "/openti/v1/hosts/{host}/passiveDns/cof",
 ];
 
 #[derive(Default)]
@@ -128,7 +129,19 @@ fn method_label(m: &Method) -> &'static str {
 
 /// The route template label of a raw request path.
 pub fn route_label(raw_path: &str) -> String {
-    if let Some(r) = STATIC_ROUTES.iter().find(|r| **r == raw_path) {
+    let segs: Vec<&str> = raw_path.split('/').collect();
+    let fits = |tpl: &str| {
+        let t: Vec<&str> = tpl.split('/').collect();
+        t.len() == segs.len()
+            && t.iter().zip(&segs).all(|(t, s)| {
+                if t.starts_with('{') {
+                    !s.is_empty()
+                } else {
+                    t == s
+                }
+            })
+    };
+    if let Some(r) = OPENTI_ROUTES.iter().find(|r| fits(r)) {
         return (*r).to_string();
     }
     if let Some(rest) = raw_path.strip_prefix(graph::PREFIX) {
@@ -185,6 +198,10 @@ mod tests {
             "/v1.0/security/threatIntelligence/hosts/{host-id}"
         );
         assert_eq!(route_label("/healthz"), "/healthz");
+        assert_eq!(
+            route_label("/openti/v1/hosts/www.example.com/passiveDns/cof"),
+            "/openti/v1/hosts/{host}/passiveDns/cof"
+        );
         assert_eq!(route_label("/wp-admin/secret-id-123"), "unmatched");
     }
 

@@ -419,6 +419,33 @@ fn openti_paths(paths: &mut Map<String, Value>) {
     let mut responses = Map::new();
     responses.insert(
         "200".into(),
+        json!({
+            "description": "The host's forward passive DNS, one COF record per line.",
+            "headers": id_headers(),
+            "content": { "application/x-ndjson": { "schema": { "type": "string" } } }
+        }),
+    );
+    responses.insert(
+        "400".into(),
+        error_response("Not a host name or IP address."),
+    );
+    responses.insert("404".into(), error_response("Unknown host."));
+    auth_errors(&mut responses);
+    paths.insert(
+        "/openti/v1/hosts/{host}/passiveDns/cof".into(),
+        json!({ "get": {
+            "operationId": "openti.hosts.passiveDns.cof",
+            "summary": "A host's passive DNS in Common Output Format (ThreatIntelligence.Read.All).",
+            "tags": ["openti"],
+            "parameters": [{ "name": "host", "in": "path", "required": true,
+                             "schema": { "type": "string", "minLength": 1 },
+                             "description": "Host name or IP address." }],
+            "responses": Value::Object(responses),
+        }}),
+    );
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
         ok_json("What was stored.", json!({ "type": "object" })),
     );
     responses.insert(
@@ -480,7 +507,7 @@ mod tests {
     fn every_route_and_ref_is_present() {
         let doc = document("http://127.0.0.1:1");
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), graph_routes().len() + 8);
+        assert_eq!(paths.len(), graph_routes().len() + 9);
         assert!(
             paths.contains_key("/v1.0/security/threatIntelligence/hosts/{host-id}/ports/$count")
         );

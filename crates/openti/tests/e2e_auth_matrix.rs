@@ -64,7 +64,7 @@ fn authenticated_routes(s: &Server) -> Vec<(String, String)> {
             let concrete: Vec<String> = path
                 .split('/')
                 .map(|seg| match seg {
-                    "{host-id}" => "www.example.com".to_string(),
+                    "{host-id}" | "{host}" => "www.example.com".to_string(),
                     s if s.starts_with('{') => "x".to_string(),
                     s => s.to_string(),
                 })
