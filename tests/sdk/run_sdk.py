@@ -353,6 +353,28 @@ async def suite(ti) -> list:
         check(isinstance(await call(rb.host), Hostname), "history host")
 
     @test
+    async def odata_filter_orderby_expand():
+        pdns = ti.hosts.by_host_id("www.example.com").passive_dns
+        page = await call(pdns, filter="recordType eq 'A'", orderby=["lastSeenDateTime desc"],
+                          select=["id", "recordType"], count=True)
+        check(page.value and all(r.record_type == "A" for r in page.value), "$filter recordType")
+        check(await call(pdns.count, filter="recordType eq 'A'") == page.odata_count,
+              "$count with $filter")
+        pairs = await call(ti.hosts.by_host_id("example.com").child_host_pairs,
+                           filter="linkKind eq 'redirect'")
+        check(pairs.value and all(p.link_kind == "redirect" for p in pairs.value), "hostPair filter")
+        profiles = await call(ti.intel_profiles, orderby=["title desc"], select=["title"])
+        titles = [p.title for p in profiles.value]
+        check(titles == sorted(titles, reverse=True), f"$orderby title desc: {titles}")
+        ports = await call(ti.hosts.by_host_id("192.0.2.10").ports, filter="port eq 443",
+                           expand=["mostRecentSslCertificate($select=sha1)"])
+        cert = ports.value[0].most_recent_ssl_certificate
+        check(isinstance(cert, ssl_certificate.SslCertificate) and cert.sha1, "nested $expand")
+        one = await call(ti.host_ports.by_host_port_id(ports.value[0].id),
+                         expand=["mostRecentSslCertificate"], select=["port"])
+        check(one.port == 443 and one.most_recent_ssl_certificate.sha1, "item $expand + $select")
+
+    @test
     async def errors_are_odata_errors():
         try:
             await call(ti.hosts.by_host_id("no-such-host.example"))
