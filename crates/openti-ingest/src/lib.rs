@@ -10,16 +10,20 @@ pub mod cof;
 pub mod cve;
 pub mod dns;
 pub mod dnstap;
+pub mod enrich;
 pub mod intel;
 pub mod jsonstream;
 pub mod lists;
 pub mod markdown;
+pub mod masscan;
 pub mod misp;
 pub mod ndjson;
+pub mod nmap;
 pub mod pcap;
 pub mod pipeline;
 pub mod stix;
 pub mod text;
+pub mod whois;
 
 pub use ndjson::{parse_line, LineError};
 pub use pipeline::{

@@ -36,6 +36,7 @@ struct PortState {
     tunnel: String,
     product: String,
     version: String,
+    extrainfo: String,
     scripts: Vec<(String, String)>,
     in_ssl_cert: bool,
     table: Vec<String>,
@@ -108,13 +109,27 @@ fn finish_port(p: PortState, host: &str, time: DateTime<Utc>) -> Vec<Observation
     }
     let mut scripts = p.scripts;
     scripts.sort_by_key(|(id, _)| id != "banner");
-    let banner = (!scripts.is_empty()).then(|| {
-        scripts
-            .iter()
-            .map(|(id, out)| format!("{id}: {}", out.trim()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
+    // Script output is the banner; without it, nmap's own service description stands in so
+    // the probe protocol is kept with the port.
+    let described = [p.product.as_str(), p.version.as_str(), p.extrainfo.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let banner = if !scripts.is_empty() {
+        Some(
+            scripts
+                .iter()
+                .map(|(id, out)| format!("{id}: {}", out.trim()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    } else if !described.is_empty() {
+        Some(described)
+    } else {
+        scan_protocol.clone()
+    };
     let seen = Seen {
         time: Some(time),
         ..Seen::default()
@@ -214,6 +229,7 @@ pub fn records(bytes: &[u8]) -> Vec<Result<Record, std::io::Error>> {
                         p.tunnel = attr(&e, "tunnel");
                         p.product = attr(&e, "product");
                         p.version = attr(&e, "version");
+                        p.extrainfo = attr(&e, "extrainfo");
                     }
                 }
                 b"script" => {

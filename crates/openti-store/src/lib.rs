@@ -343,4 +343,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts per table.
     async fn counts(&self) -> StoreResult<TableCounts>;
+
+    /// Up to `limit` ids of `ipAddress` hosts whose id sorts after `after` (exclusive; `""`
+    /// starts at the beginning), in id order — keyset paging for enrichment.
+    async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>>;
 }

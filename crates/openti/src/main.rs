@@ -16,6 +16,7 @@ mod article;
 mod config;
 mod db;
 mod demo;
+mod hostintel;
 mod import;
 mod ingest;
 mod reputation;
@@ -105,6 +106,12 @@ enum Command {
         #[command(subcommand)]
         command: reputation::ReputationCommand,
     },
+    /// TCP connect scan with banners, services and TLS certificates (see docs/collectors.md).
+    Scan(hostintel::scan::ScanArgs),
+    /// WHOIS (port 43, following referrals) or RDAP lookup, stored with history.
+    Whois(hostintel::whois::WhoisArgs),
+    /// ASN, AS organisation, netblock, country and hosting provider for stored IP hosts.
+    Enrich(hostintel::enrich::EnrichArgs),
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -176,6 +183,9 @@ fn main() -> std::process::ExitCode {
             Command::Import { format } => import::run(format).await,
             Command::Article { command } => article::run(command).await,
             Command::Reputation { command } => reputation::run(command, &file).await,
+            Command::Scan(a) => hostintel::scan::run(a).await,
+            Command::Whois(a) => hostintel::whois::run(a).await,
+            Command::Enrich(a) => hostintel::enrich::run(a).await,
             Command::Token { command } => token::run(command, &file).await.map(|_| 0u8),
         }
     });

@@ -22,6 +22,7 @@ use crate::{
 };
 
 mod extra;
+mod ip_hosts;
 mod fts;
 pub mod migrations;
 mod odata;
@@ -272,5 +273,11 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> StoreResult<TableCounts> {
         self.read(extra::counts).await
+    }
+
+    async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>> {
+        let after = after.to_string();
+        self.read(move |c| ip_hosts::ip_host_ids(c, &after, limit))
+            .await
     }
 }

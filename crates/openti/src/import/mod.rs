@@ -7,6 +7,7 @@
 
 use clap::{Args, Subcommand};
 
+pub(crate) mod hosts;
 pub(crate) mod intel;
 pub(crate) mod lists;
 
@@ -24,6 +25,14 @@ pub struct Common {
 /// The formats `openti import` reads.
 #[derive(Subcommand, Debug)]
 pub enum ImportFormat {
+    /// nmap XML (`-oX`): ports, services, versions, script output, ssl-cert.
+    Nmap(hosts::ScanFileArgs),
+    /// masscan JSON (`-oJ`/`-oD`) or list (`-oL`) output.
+    Masscan(hosts::ScanFileArgs),
+    /// Raw WHOIS text (one response per file; ICANN gTLD and ccTLD formats).
+    Whois(hosts::WhoisFileArgs),
+    /// RDAP JSON (domain, IP network or autnum objects).
+    Rdap(hosts::RdapFileArgs),
     /// STIX 2.0/2.1 bundles (files or directories): actor and tool profiles, reports, indicators.
     Stix(intel::StixArgs),
     /// MISP galaxy cluster files: actor and tool profiles.
@@ -47,6 +56,10 @@ pub enum ImportFormat {
 /// Runs an import; returns the process exit code.
 pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
     match format {
+        ImportFormat::Nmap(a) => hosts::run_scan(hosts::Kind::Nmap, a).await,
+        ImportFormat::Masscan(a) => hosts::run_scan(hosts::Kind::Masscan, a).await,
+        ImportFormat::Whois(a) => hosts::run_whois(a).await,
+        ImportFormat::Rdap(a) => hosts::run_rdap(a).await,
         ImportFormat::Stix(a) => intel::run_stix(a).await,
         ImportFormat::MispGalaxy(a) => intel::run_misp(a).await,
         ImportFormat::Cve(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Cve, a).await,
