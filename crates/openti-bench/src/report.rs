@@ -58,6 +58,10 @@ pub struct IngestRun {
     pub seconds: f64,
     /// Observations per second.
     pub rate: f64,
+    /// CPU seconds (user + system) the ingest process used.
+    pub cpu_seconds: f64,
+    /// Observations per CPU second: the rate on an otherwise idle core.
+    pub cpu_rate: f64,
     /// Machine CPU use during the run.
     pub cpu: CpuUse,
 }
@@ -71,6 +75,8 @@ pub struct IngestFigure {
     pub runs: Vec<IngestRun>,
     /// Observations per second over the repeats.
     pub rate: Spread,
+    /// Observations per CPU second over the repeats.
+    pub cpu_rate: Spread,
     /// Database size on disk after ingest (file + WAL), bytes; `None` for a server database.
     pub database_bytes: Option<u64>,
     /// Passive DNS rows the API counts after ingest (`/passiveDnsRecords/$count`).
@@ -177,11 +183,12 @@ pub fn table(r: &BenchResult) -> String {
     ));
     let i = &r.ingest;
     s.push_str(&format!(
-        "ingest ({}): {} observations/s (median [min–max] of {} runs); {} observations; \
-         passive DNS rows {}; hosts {}; database {}\n\n",
+        "ingest ({}): {} observations/s (median [min–max] of {} runs), {} per CPU second; \
+         {} observations; passive DNS rows {}; hosts {}; database {}\n\n",
         i.backend,
         i.rate.show(0),
         i.runs.len(),
+        i.cpu_rate.show(0),
         i.runs.first().map(|x| x.observations).unwrap_or(0),
         i.pdns_rows
             .map(|n| n.to_string())

@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Keep the database after the run.
     #[arg(long)]
     pub keep: bool,
+    /// Fail (exit 1) when any request failed or answered other than 200 (for CI).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// A benchmarked route: name and the paths it cycles through.
@@ -73,21 +76,46 @@ struct Route {
 
 const GRAPH: &str = "/v1.0/security/threatIntelligence";
 
-fn routes(cfg: &GenConfig) -> Vec<Route> {
+/// Draws `n` keys with `draw` and keeps those that `exists` (at most `8 n` draws).
+fn existing(
+    n: usize,
+    mut draw: impl FnMut() -> String,
+    exists: &mut dyn FnMut(&str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..n * 8 {
+        if out.len() == n {
+            break;
+        }
+        let k = draw();
+        if !out.contains(&k) && exists(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+fn routes(cfg: &GenConfig, exists: &mut dyn FnMut(&str) -> bool) -> Vec<Route> {
     let world = cfg.world();
     let mut rng = Rng::new(cfg.seed ^ 0x0062_656e_6368);
-    // Queried hosts follow the same popularity as the data: popular hosts are asked more.
-    let hosts: Vec<String> = (0..64).map(|_| world.popular(&mut rng).name).collect();
+    // Queried hosts follow the popularity of the data (popular hosts are asked more often);
+    // hosts the data never mentioned are left out so that every request finds its host.
+    let hosts = existing(64, || world.popular(&mut rng).name, exists);
     let hot = world.by_rank(0).name;
-    let ips: Vec<String> = (0..64)
-        .map(|i| {
-            if i % 4 == 0 {
-                ipv4(SHARED_IPV4_BASE + rng.below(64)).to_string()
+    let mut rng2 = Rng::new(cfg.seed ^ 0x6970);
+    let mut i = 0u64;
+    let ips = existing(
+        64,
+        || {
+            i += 1;
+            if i.is_multiple_of(4) {
+                ipv4(SHARED_IPV4_BASE + rng2.below(64)).to_string()
             } else {
-                world.primary_ip(world.popular(&mut rng).id)
+                world.primary_ip(world.popular(&mut rng2).id)
             }
-        })
-        .collect();
+        },
+        exists,
+    );
     let per_host = |suffix: &str| -> Vec<String> {
         hosts
             .iter()
@@ -191,25 +219,29 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
     for i in 0..repeats {
         backend.reset()?;
         eprintln!("ingest {}/{repeats} into {}…", i + 1, backend.spec());
-        let c0 = sys::cpu_times();
+        let (c0, k0) = (sys::cpu_times(), sys::children_ticks());
         let t = Instant::now();
         let n = openti::ingest(&args.openti, &backend, &file, args.batch_size)?;
         let seconds = t.elapsed().as_secs_f64();
         let cpu = sys::cpu_use(c0, sys::cpu_times());
+        let cpu_seconds = sys::children_ticks().saturating_sub(k0) as f64 / sys::TICKS_PER_SECOND;
         eprintln!(
-            "  {n} observations in {seconds:.1} s: {:.0}/s",
+            "  {n} observations in {seconds:.1} s ({cpu_seconds:.1} CPU s): {:.0}/s",
             n as f64 / seconds
         );
         runs.push(IngestRun {
             observations: n,
             seconds,
             rate: n as f64 / seconds,
+            cpu_seconds,
+            cpu_rate: n as f64 / cpu_seconds.max(0.01),
             cpu,
         });
     }
     let mut ingest = IngestFigure {
         backend: backend.name().to_string(),
         rate: Spread::of(runs.iter().map(|r| r.rate)),
+        cpu_rate: Spread::of(runs.iter().map(|r| r.cpu_rate)),
         runs,
         database_bytes: backend.size(),
         pdns_rows: None,
@@ -221,7 +253,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
     ingest.pdns_rows = count(&server, &token, "passiveDnsRecords");
     ingest.hosts = count(&server, &token, "hosts");
 
-    let routes = routes(&cfg);
+    let mut exists = |h: &str| {
+        matches!(
+            openti::get(server.addr, &format!("{GRAPH}/hosts/{h}"), Some(&token)),
+            Ok((200, _))
+        )
+    };
+    let routes = routes(&cfg, &mut exists);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -251,19 +289,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
             let server_cpu = pct(sys::process_ticks(server.pid()).saturating_sub(s0));
             let own_cpu = pct(sys::process_ticks(std::process::id()).saturating_sub(m0));
             let other = (cpu.busy_pct - (server_cpu + own_cpu) / sys::cores() as f64).max(0.0);
-            if let Some(f) = &result.first_failure {
-                warnings.push(format!(
-                    "{}: {} non-200 responses, e.g. {f}",
-                    route.name, result.non_200
-                ));
-            }
-            if other > 10.0 {
-                warnings.push(format!(
-                    "{} repeat {}: other processes used {other:.0}% of the machine",
-                    route.name,
-                    rep + 1
-                ));
-            }
             measured[i].push(RouteRun {
                 load: result,
                 server_cpu_pct: server_cpu,
@@ -271,6 +296,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
             });
         }
     }
+    for (route, runs) in routes.iter().zip(&measured) {
+        let failed: u64 = runs.iter().map(|r| r.load.non_200 + r.load.errors).sum();
+        if let Some(f) = runs.iter().find_map(|r| r.load.first_failure.as_ref()) {
+            warnings.push(format!(
+                "{}: {failed} failed requests, e.g. {f}",
+                route.name
+            ));
+        }
+    }
+    let others = Spread::of(measured.iter().flatten().map(|r| r.other_cpu_pct));
+    if others.max > 10.0 {
+        warnings.push(format!(
+            "other processes used {} % of the machine during the load runs (median [min–max]): \
+             figures are disturbed; repeat on a quiet machine",
+            others.show(0)
+        ));
+    }
+    let failed: u64 = measured
+        .iter()
+        .flatten()
+        .map(|r| r.load.non_200 + r.load.errors)
+        .sum();
     let server_memory = sys::process_memory(server.pid());
     drop(server);
     let mut figures: Vec<RouteFigure> = routes
@@ -322,6 +369,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
     std::fs::write(&path, serde_json::to_string_pretty(&result)?)?;
     print!("{}", report::table(&result));
     println!("result file: {}", path.display());
+    if args.strict && failed > 0 {
+        anyhow::bail!("{failed} requests failed (--strict)");
+    }
     Ok(result)
 }
 

@@ -62,6 +62,16 @@ pub fn process_ticks(pid: u32) -> u64 {
     get(11) + get(12)
 }
 
+/// CPU time (user + system) of this process's waited-for children, in clock ticks.
+pub fn children_ticks() -> u64 {
+    let text = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // cutime is field 16 (index 13 after ')'), cstime field 17 (index 14).
+    let get = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    get(13) + get(14)
+}
+
 /// Clock ticks per second of `/proc` CPU counters (USER_HZ, 100 on Linux).
 pub const TICKS_PER_SECOND: f64 = 100.0;
 

@@ -18,7 +18,17 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, V1_SCHEMA),
     (2, super::fts::V2_FULL_TEXT),
     (3, super::reputation::SCHEMA),
+    (4, V4_LIST_INDEXES),
 ];
+
+/// Per-host passive DNS pages (`/hosts/{id}/passiveDns`, `…/passiveDnsReverse`) are ordered
+/// newest first: with the time in the index a page reads its rows in order instead of sorting
+/// every record of the host (58 ms → 0.1 ms for a host with 10 000 records, scripts/bench).
+const V4_LIST_INDEXES: &str = r#"
+CREATE INDEX passive_dns_host_last_seen ON passive_dns(host, last_seen DESC);
+CREATE INDEX passive_dns_value_last_seen ON passive_dns(value, last_seen DESC);
+DROP INDEX passive_dns_value;
+"#;
 
 const V1_SCHEMA: &str = r#"
 CREATE TABLE hosts (

@@ -96,6 +96,11 @@ fn configure(conn: &Connection, wal: bool) -> rusqlite::Result<()> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Bulk ingest touches pages all over the B-trees: a 64 MiB page cache (instead of 2 MiB)
+    // and a 64 MiB WAL between checkpoints (instead of 4 MiB) write each hot page far fewer
+    // times (measured with scripts/bench: a third less ingest CPU, see BENCHMARKS.md).
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }

@@ -9,6 +9,8 @@ use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered
 use openti_model::observation::{record_value_is_host, CertName};
 use openti_model::{Observation, PhysicalAddress, Seen, SslCertificateEntity};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use super::time::{now_text, opt_text, to_json, to_text};
 use super::write_intel;
@@ -60,8 +62,72 @@ impl W {
     }
 }
 
+/// Host → a window (first, last) that its row is known to contain.
+type Touched = HashMap<String, (Option<String>, Option<String>)>;
+
+thread_local! {
+    /// The hosts written by the batch that runs on this thread (see [`touch_host`]); `None`
+    /// outside [`apply_batch`].
+    static TOUCHED: RefCell<Option<Touched>> = const { RefCell::new(None) };
+}
+
+/// Enables the per-batch host memo for as long as it lives (dropped with the transaction,
+/// committed or rolled back, so the memo never outlives the rows it describes).
+struct TouchedScope;
+
+impl TouchedScope {
+    fn start() -> TouchedScope {
+        TOUCHED.with(|t| *t.borrow_mut() = Some(HashMap::new()));
+        TouchedScope
+    }
+}
+
+impl Drop for TouchedScope {
+    fn drop(&mut self) {
+        TOUCHED.with(|t| *t.borrow_mut() = None);
+    }
+}
+
+/// Whether this batch already wrote `host` with a window that covers `w`, so that upserting
+/// it again would change nothing; otherwise records `w` for the next call.
+fn already_covered(host: &str, w: &W) -> bool {
+    TOUCHED.with(|t| {
+        let mut t = t.borrow_mut();
+        let Some(map) = t.as_mut() else {
+            return false;
+        };
+        let Some((first, last)) = map.get_mut(host) else {
+            map.insert(host.to_string(), (w.first.clone(), w.last.clone()));
+            return false;
+        };
+        // Fixed-width UTC text: text order is time order.
+        let first_ok = match (&w.first, &*first) {
+            (None, _) => true,
+            (Some(a), Some(b)) => a >= b,
+            (Some(_), None) => false,
+        };
+        let last_ok = match (&w.last, &*last) {
+            (None, _) => true,
+            (Some(a), Some(b)) => a <= b,
+            (Some(_), None) => false,
+        };
+        if first_ok && last_ok {
+            return true;
+        }
+        // The row will hold at least the hull of both windows after this upsert.
+        if !first_ok {
+            *first = w.first.clone();
+        }
+        if !last_ok {
+            *last = w.last.clone();
+        }
+        false
+    })
+}
+
 /// Applies one batch in one transaction.
 pub fn apply_batch(conn: &mut Connection, batch: &Batch) -> StoreResult<BatchOutcome> {
+    let _touched = TouchedScope::start();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(key) = &batch.key {
         let seen: bool = tx.query_row(
@@ -349,7 +415,14 @@ fn host_certificate(
 }
 
 /// Upserts a host and widens its window; derives its subdomain row and registered-domain host.
+///
+/// Within a batch, a host whose row already covers `w` (written earlier in the same
+/// transaction) is skipped: popular hosts and registered domains recur in most batches, and
+/// the upserts they would cost change nothing.
 pub(super) fn touch_host(tx: &Transaction<'_>, host: &str, w: &W) -> StoreResult<()> {
+    if already_covered(host, w) {
+        return Ok(());
+    }
     let is_ip = is_ip_text(host);
     let reg = if is_ip { None } else { registered_domain(host) };
     tx.prepare_cached(concat!(
@@ -396,4 +469,65 @@ fn cert_entity_json(n: &CertName) -> StoreResult<Option<String>> {
         address: (!address.is_empty()).then_some(address),
     };
     to_json(&e).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dns(name: &str, first: &str, last: &str) -> Observation {
+        serde_json::from_value(serde_json::json!({
+            "kind": "dns", "name": name, "type": "A", "value": "192.0.2.1",
+            "first_seen": first, "last_seen": last,
+        }))
+        .unwrap()
+    }
+
+    fn window(c: &Connection, table: &str, key: &str, host: &str) -> (String, Option<String>) {
+        let cols = if table == "hosts" {
+            "first_seen, last_seen"
+        } else {
+            "first_seen, NULL"
+        };
+        c.query_row(
+            &format!("SELECT {cols} FROM {table} WHERE {key} = ?1"),
+            [host],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_host_memo_skips_only_covered_windows_and_dies_with_its_batch() {
+        let mut c = Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut c).unwrap();
+        let batch = |obs: Vec<Observation>| Batch {
+            key: None,
+            observations: obs,
+        };
+        apply_batch(
+            &mut c,
+            &batch(vec![
+                dns("www.a.test", "2024-03-01T00:00:00Z", "2024-06-01T00:00:00Z"),
+                dns("www.a.test", "2024-04-01T00:00:00Z", "2024-05-01T00:00:00Z"),
+                dns("www.a.test", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z"),
+            ]),
+        )
+        .unwrap();
+        let (first, last) = window(&c, "hosts", "id", "www.a.test");
+        assert_eq!(first, "2024-01-01T00:00:00.000Z");
+        assert_eq!(last.as_deref(), Some("2024-06-01T00:00:00.000Z"));
+        let (sub_first, _) = window(&c, "subdomains", "sub", "www.a.test");
+        assert_eq!(sub_first, "2024-01-01T00:00:00.000Z");
+        // A failing batch rolls back; the next batch must not trust what the failed one wrote.
+        let bad: Observation = serde_json::from_value(serde_json::json!({
+            "kind": "certificate", "sha1": "00", "host": "new.b.test", "time": "2024-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        let new = || dns("new.b.test", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z");
+        assert!(apply_batch(&mut c, &batch(vec![new(), bad])).is_err());
+        apply_batch(&mut c, &batch(vec![new()])).unwrap();
+        let (first, _) = window(&c, "hosts", "id", "new.b.test");
+        assert_eq!(first, "2024-01-01T00:00:00.000Z");
+    }
 }
