@@ -235,9 +235,26 @@ fn query(name: &str, schema: Value, description: &str) -> Value {
             "description": description })
 }
 
-fn query_params(kind: RouteKind) -> Vec<Value> {
+/// `$select`: a comma-separated list of the entity type's properties and navigations.
+fn select_param(entity: &str) -> Value {
+    let mut names: Vec<&str> = schema::all_properties(entity)
+        .iter()
+        .map(|p| p.name)
+        .chain(schema::all_navigations(entity).iter().map(|n| n.name))
+        .collect();
+    names.dedup();
+    json!({
+        "name": "$select", "in": "query", "required": false,
+        "style": "form", "explode": false,
+        "schema": { "type": "array", "uniqueItems": true,
+                    "items": { "type": "string", "enum": names } },
+        "description": "Properties to return (id and @odata.type are always kept)."
+    })
+}
+
+fn query_params(kind: RouteKind, entity: &str) -> Vec<Value> {
     let s = || json!({ "type": "string" });
-    let select = query("$select", s(), "Comma-separated properties to return.");
+    let select = select_param(entity);
     let expand = query("$expand", s(), "Navigations to expand.");
     let filter = query("$filter", s(), "Filter expression.");
     let search = query("$search", s(), "Search text or \"property:value\".");
@@ -299,7 +316,7 @@ fn graph_operation(route: &Route) -> Value {
                     "description": format!("Key: {}", p.trim_end_matches(char::is_numeric)) })
         })
         .collect();
-    params.extend(query_params(route.kind));
+    params.extend(query_params(route.kind, route.entity));
     let mut responses = Map::new();
     let ok = match route.kind {
         RouteKind::List => ok_json(
