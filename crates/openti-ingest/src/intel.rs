@@ -65,7 +65,7 @@ pub async fn add_markdown_article(
     let outcome = store
         .apply_batch(Batch {
             key: Some(key),
-            observations: vec![obs],
+            observations: crate::stix::map::with_cve_links(obs),
         })
         .await?;
     refresh_priorities(store, &extracted.cves, as_of).await?;

@@ -5,12 +5,13 @@
 //! |---|---|
 //! | `cveID` | `id`, `active_exploits_observed = true` |
 //! | `vendorProject` + `product` | `components` |
-//! | `requiredAction` | `remediation` |
 //! | `cwes` (JSON list, or `;`/`,`-separated in CSV) | `cwe` |
 //! | URLs in `notes` | `references` |
-//! | `dateAdded`, `knownRansomwareCampaignUse`, `dueDate` | listed in `remediation` |
+//!
+//! The catalogue's `requiredAction`, dates and ransomware flag are not stored: remediation text
+//! comes from the CVE record, so the result does not depend on the import order.
 
-use openti_model::observation::{Link, Text, VulnerabilityUpdate};
+use openti_model::observation::{Link, VulnerabilityUpdate};
 use openti_model::Observation;
 use serde::Deserialize;
 use serde_json::Value;
@@ -47,27 +48,6 @@ pub fn map_entry(e: KevEntry) -> Result<Observation, String> {
     let component = format!("{} {}", e.vendor_project.trim(), e.product.trim());
     if !component.trim().is_empty() {
         u.components.push(component.trim().to_string());
-    }
-    let mut rem = e.required_action.trim().to_string();
-    let mut facts = Vec::new();
-    if !e.date_added.is_empty() {
-        facts.push(format!("added to CISA KEV {}", e.date_added.trim()));
-    }
-    if !e.due_date.is_empty() {
-        facts.push(format!("due {}", e.due_date.trim()));
-    }
-    if e.known_ransomware_campaign_use
-        .eq_ignore_ascii_case("known")
-    {
-        facts.push("known ransomware campaign use".into());
-    }
-    if !facts.is_empty() {
-        rem = format!("{rem}\n\n_{}._", facts.join("; "))
-            .trim()
-            .to_string();
-    }
-    if !rem.is_empty() {
-        u.remediation = Some(Text::Plain(rem));
     }
     u.cwe = match &e.cwes {
         Value::Array(a) => a

@@ -10,7 +10,7 @@
 //! | `weaknesses[].description[].value` (`CWE-…`) | `cwe` |
 //! | `configurations[].nodes[].cpeMatch[vulnerable].criteria` | `components` (`vendor product`) |
 //! | `references[].url` | `references` |
-//! | `cisaExploitAdd` present | `active_exploits_observed`; `cisaRequiredAction` → `remediation` |
+//! | `cisaExploitAdd` present | `active_exploits_observed` |
 
 use openti_model::observation::{Link, Text, VulnerabilityUpdate};
 use openti_model::Observation;
@@ -37,7 +37,6 @@ struct Cve {
     configurations: Vec<Configuration>,
     references: Vec<Reference>,
     cisa_exploit_add: Option<String>,
-    cisa_required_action: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -170,7 +169,6 @@ pub fn map_item(raw: &str) -> Result<Option<Observation>, String> {
         .collect();
     if c.cisa_exploit_add.is_some() {
         u.active_exploits_observed = Some(true);
-        u.remediation = c.cisa_required_action.map(Text::Plain);
     }
     Observation::VulnerabilityUpdate(u)
         .normalize()

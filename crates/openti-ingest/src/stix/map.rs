@@ -310,6 +310,24 @@ fn indicator(
     Ok(out)
 }
 
+/// An article plus one `vulnerability_update` per CVE it names, so that
+/// `/vulnerabilities/{id}/articles` works even before the CVE itself is imported.
+pub fn with_cve_links(article: Observation) -> Vec<Observation> {
+    let mut out = Vec::new();
+    if let Observation::Article {
+        id: Some(id), cves, ..
+    } = &article
+    {
+        for c in cves {
+            let mut u = openti_model::observation::VulnerabilityUpdate::new(c.clone());
+            u.articles = vec![id.clone()];
+            out.push(Observation::VulnerabilityUpdate(u));
+        }
+    }
+    out.insert(0, article);
+    out
+}
+
 /// Maps one object (raw JSON) to observations: `Ok(None)` when nothing is imported from it.
 pub fn map_object(
     raw: &str,
@@ -327,7 +345,7 @@ pub fn map_object(
             profile(o, ix, IntelligenceProfileKind::Actor).map(|p| vec![p])
         }
         "malware" | "tool" => profile(o, ix, IntelligenceProfileKind::Tool).map(|p| vec![p]),
-        "report" => report(o, ix).map(|a| vec![a]),
+        "report" => report(o, ix).map(with_cve_links),
         "indicator" => Some(indicator(o, ix, skip)?).filter(|v| !v.is_empty()),
         _ => None,
     };

@@ -1,5 +1,6 @@
 //! Merging `vulnerability_update` observations: present scalars overwrite, absent ones keep the
-//! stored value, list items are added (CWE ids, links by URL, components, articles). An update
+//! stored value, list items are added (CWE ids, kept sorted; links by URL, a name filling a
+//! nameless link; components, articles). An update
 //! of an unknown CVE creates the row with the defaults of a bare vulnerability.
 
 use openti_model::observation::VulnerabilityUpdate;
@@ -13,8 +14,12 @@ use crate::{StoreError, StoreResult};
 fn add_links(stored: &str, new: &[Hyperlink]) -> StoreResult<String> {
     let mut list: Vec<Hyperlink> = serde_json::from_str(stored).unwrap_or_default();
     for l in new {
-        if !list.iter().any(|x| x.url == l.url) {
-            list.push(l.clone());
+        match list.iter_mut().find(|x| x.url == l.url) {
+            // A name from any source fills a nameless link, so the result does not depend on
+            // the order of the sources.
+            Some(x) if x.name.is_none() => x.name = l.name.clone(),
+            Some(_) => {}
+            None => list.push(l.clone()),
         }
     }
     to_json(&list)
@@ -42,6 +47,7 @@ pub(super) fn vulnerability_update(
             cwes.push(c.clone());
         }
     }
+    cwes.sort();
     let c2 = cvss(&u.cvss2, v2_band);
     let c3 = cvss(&u.cvss3, VulnerabilitySeverity::from_cvss3);
     let sev3 = c3.as_ref().and_then(|c| c.severity).map(|s| s.as_str());
