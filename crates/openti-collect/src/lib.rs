@@ -6,7 +6,9 @@
 //! Collectors: [`scan`] (TCP connect scan, banners, services, TLS certificates), [`whois`]
 //! (port 43 with referrals) and [`rdap`] (bootstrap + RDAP JSON).
 
+pub mod crawl;
 pub mod dnstap;
+pub mod jarm;
 pub mod policy;
 pub mod rdap;
 pub mod scan;

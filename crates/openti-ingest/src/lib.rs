@@ -23,6 +23,7 @@ pub mod pcap;
 pub mod pipeline;
 pub mod stix;
 pub mod text;
+pub mod warc;
 pub mod whois;
 
 pub use ndjson::{parse_line, LineError};

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 mod article;
 mod config;
+mod crawl;
 mod db;
 mod demo;
 mod hostintel;
@@ -91,6 +92,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Crawl web pages: host pairs, cookies, trackers, components, certificates (see docs/crawl.md).
+    Crawl(crawl::CrawlArgs),
     /// Import an external format (each reader turns its input into observations).
     Import {
         #[command(subcommand)]
@@ -181,6 +184,7 @@ fn main() -> std::process::ExitCode {
                 Ok(code)
             }
             Command::Import { format } => import::run(format).await,
+            Command::Crawl(args) => crawl::run(args).await,
             Command::Article { command } => article::run(command).await,
             Command::Reputation { command } => reputation::run(command, &file).await,
             Command::Scan(a) => hostintel::scan::run(a).await,

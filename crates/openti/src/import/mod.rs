@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 pub(crate) mod hosts;
 pub(crate) mod intel;
+pub(crate) mod warc;
 pub(crate) mod lists;
 
 /// Options every import shares.
@@ -25,6 +26,8 @@ pub struct Common {
 /// The formats `openti import` reads.
 #[derive(Subcommand, Debug)]
 pub enum ImportFormat {
+    /// Web archives (WARC, plain or gzip members): host pairs, cookies, trackers, components.
+    Warc(warc::WarcArgs),
     /// nmap XML (`-oX`): ports, services, versions, script output, ssl-cert.
     Nmap(hosts::ScanFileArgs),
     /// masscan JSON (`-oJ`/`-oD`) or list (`-oL`) output.
@@ -56,6 +59,7 @@ pub enum ImportFormat {
 /// Runs an import; returns the process exit code.
 pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
     match format {
+        ImportFormat::Warc(a) => warc::run(a).await,
         ImportFormat::Nmap(a) => hosts::run_scan(hosts::Kind::Nmap, a).await,
         ImportFormat::Masscan(a) => hosts::run_scan(hosts::Kind::Masscan, a).await,
         ImportFormat::Whois(a) => hosts::run_whois(a).await,
