@@ -19,11 +19,13 @@ pub struct ThrottleConfig {
 }
 
 impl Default for ThrottleConfig {
-    /// 100 requests per second sustained, bursts of 1000.
+    /// 2000 requests per second sustained (Graph's historical per-application figure),
+    /// bursts of 5000: a well-behaved client, even a tight sequential loop, is never throttled,
+    /// while a runaway one is held to a bounded share of the server.
     fn default() -> Self {
         ThrottleConfig {
-            rate: 100.0,
-            burst: 1000,
+            rate: 2000.0,
+            burst: 5000,
         }
     }
 }

@@ -70,10 +70,10 @@ enum Command {
         /// Minimum seconds between JWKS refreshes forced by unknown key ids [default: 10].
         #[arg(long, env = "OPENTI_OIDC_JWKS_MIN_REFRESH_SECS")]
         oidc_jwks_min_refresh_secs: Option<u64>,
-        /// Requests per second per caller; 0 disables throttling [default: 100].
+        /// Requests per second per caller; 0 disables throttling [default: 2000].
         #[arg(long, env = "OPENTI_THROTTLE_RATE")]
         throttle_rate: Option<f64>,
-        /// Burst size per caller [default: 1000].
+        /// Burst size per caller [default: 5000].
         #[arg(long, env = "OPENTI_THROTTLE_BURST")]
         throttle_burst: Option<u32>,
     },
