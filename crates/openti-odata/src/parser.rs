@@ -13,12 +13,15 @@ use crate::{ODataError, QueryOption};
 pub const MAX_DEPTH: usize = 48;
 /// Most items accepted in an `in (…)` list, `$orderby`, `$select` or `$expand`.
 pub const MAX_ITEMS: usize = 200;
+/// Most binary operators (`and`, `or`, comparisons, `in`) in one `$filter`.
+pub const MAX_OPERATORS: usize = 256;
 
 struct Parser {
     option: QueryOption,
     toks: Vec<Token>,
     i: usize,
     depth: usize,
+    ops: usize,
 }
 
 /// Parses a `$filter` expression.
@@ -129,6 +132,7 @@ impl Parser {
             toks: tokenize(option, src)?,
             i: 0,
             depth: 0,
+            ops: 0,
         })
     }
 
@@ -199,6 +203,16 @@ impl Parser {
         Ok(())
     }
 
+    /// Counts one binary operator.
+    fn operator(&mut self) -> Result<(), ODataError> {
+        self.ops += 1;
+        if self.ops > MAX_OPERATORS {
+            let t = self.peek().clone();
+            return Err(self.err_at(&t, format!("more than {MAX_OPERATORS} operators")));
+        }
+        Ok(())
+    }
+
     fn keyword(&self, kw: &str) -> bool {
         matches!(&self.peek().kind, TokenKind::Ident(k) if k == kw)
     }
@@ -207,6 +221,7 @@ impl Parser {
         self.enter()?;
         let mut left = self.and_expr()?;
         while self.keyword("or") {
+            self.operator()?;
             self.i += 1;
             let right = self.and_expr()?;
             left = Expr::Or(Box::new(left), Box::new(right));
@@ -218,6 +233,7 @@ impl Parser {
     fn and_expr(&mut self) -> Result<Expr, ODataError> {
         let mut left = self.equality()?;
         while self.keyword("and") {
+            self.operator()?;
             self.i += 1;
             let right = self.equality()?;
             left = Expr::And(Box::new(left), Box::new(right));
@@ -233,6 +249,7 @@ impl Parser {
                 _ => None,
             };
             let Some(op) = op else { break };
+            self.operator()?;
             let pos = self.next().pos;
             let right = self.relational()?;
             left = Expr::Compare(op, Box::new(left), Box::new(right), pos);
@@ -244,6 +261,7 @@ impl Parser {
         let mut left = self.unary()?;
         loop {
             if self.keyword("in") {
+                self.operator()?;
                 let pos = self.next().pos;
                 self.expect(&TokenKind::LParen, "'(' after 'in'")?;
                 let mut list = Vec::new();
@@ -263,6 +281,7 @@ impl Parser {
                 _ => None,
             };
             let Some(op) = op else { break };
+            self.operator()?;
             let pos = self.next().pos;
             let right = self.unary()?;
             left = Expr::Compare(op, Box::new(left), Box::new(right), pos);
