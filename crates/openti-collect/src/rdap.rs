@@ -81,9 +81,9 @@ impl ureq::Resolver for PolicyResolver {
     fn resolve(&self, netloc: &str) -> std::io::Result<Vec<SocketAddr>> {
         let addrs: Vec<SocketAddr> = netloc.to_socket_addrs()?.collect();
         let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
-        self.0
-            .check_all(&ips)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string()))?;
+        self.0.check_all(&ips).map_err(|e| {
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string())
+        })?;
         Ok(addrs)
     }
 }
@@ -124,7 +124,7 @@ fn get_json(agent: &ureq::Agent, url: &str) -> Result<(String, Value), RdapError
 }
 
 /// The service base URLs of a bootstrap file whose keys match `pick`.
-fn services<'a>(bootstrap: &'a Value, mut pick: impl FnMut(&str) -> Option<usize>) -> Option<&'a str> {
+fn services(bootstrap: &Value, mut pick: impl FnMut(&str) -> Option<usize>) -> Option<&str> {
     let mut best: Option<(usize, &str)> = None;
     for svc in bootstrap.get("services")?.as_array()? {
         let keys = svc.get(0)?.as_array()?;
@@ -191,8 +191,14 @@ mod tests {
             let q = q.to_string();
             move |k: &str| (q == k || q.ends_with(&format!(".{k}"))).then(|| k.split('.').count())
         };
-        assert_eq!(services(&b, pick("www.example.com")), Some("https://rdap.example/com/"));
-        assert_eq!(services(&b, pick("x.co.example")), Some("https://b.example/"));
+        assert_eq!(
+            services(&b, pick("www.example.com")),
+            Some("https://rdap.example/com/")
+        );
+        assert_eq!(
+            services(&b, pick("x.co.example")),
+            Some("https://b.example/")
+        );
         assert_eq!(services(&b, pick("example.org")), None);
         assert_eq!(join("http://h/rdap/", "domain/x"), "http://h/rdap/domain/x");
     }

@@ -129,17 +129,18 @@ pub fn find_referral(response: &str) -> Option<String> {
 async fn ask(server: &str, query: &str, opts: &WhoisOptions) -> Result<WhoisHop, WhoisError> {
     let (host, port) = split_server(server);
     let label = format!("{host}:{port}");
-    let addrs: Vec<SocketAddr> = timeout(opts.timeout, tokio::net::lookup_host((host.as_str(), port)))
-        .await
-        .map_err(|_| WhoisError::Resolve {
-            server: label.clone(),
-            message: "timed out".into(),
-        })?
-        .map_err(|e| WhoisError::Resolve {
-            server: label.clone(),
-            message: e.to_string(),
-        })?
-        .collect();
+    let addrs: Vec<SocketAddr> =
+        timeout(opts.timeout, tokio::net::lookup_host((host.as_str(), port)))
+            .await
+            .map_err(|_| WhoisError::Resolve {
+                server: label.clone(),
+                message: "timed out".into(),
+            })?
+            .map_err(|e| WhoisError::Resolve {
+                server: label.clone(),
+                message: e.to_string(),
+            })?
+            .collect();
     let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
     opts.policy
         .check_all(&ips)
@@ -153,7 +154,9 @@ async fn ask(server: &str, query: &str, opts: &WhoisOptions) -> Result<WhoisHop,
     };
     let addr = *addrs.first().ok_or_else(|| io("no address".into()))?;
     let exchange = async {
-        let mut s = TcpStream::connect(addr).await.map_err(|e| io(e.to_string()))?;
+        let mut s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| io(e.to_string()))?;
         s.write_all(format!("{query}\r\n").as_bytes())
             .await
             .map_err(|e| io(e.to_string()))?;
@@ -226,7 +229,10 @@ mod tests {
 
     #[test]
     fn servers_and_referrals() {
-        assert_eq!(split_server("whois.iana.org"), ("whois.iana.org".into(), 43));
+        assert_eq!(
+            split_server("whois.iana.org"),
+            ("whois.iana.org".into(), 43)
+        );
         assert_eq!(split_server("127.0.0.1:4343"), ("127.0.0.1".into(), 4343));
         assert_eq!(split_server("[::1]:4343"), ("::1".into(), 4343));
         assert_eq!(split_server("::1"), ("::1".into(), 43));
@@ -235,10 +241,14 @@ mod tests {
             Some("whois.nic.example")
         );
         assert_eq!(
-            find_referral("   Registrar WHOIS Server: whois://Whois.Registrar.Example/\n").as_deref(),
+            find_referral("   Registrar WHOIS Server: whois://Whois.Registrar.Example/\n")
+                .as_deref(),
             Some("whois.registrar.example")
         );
-        assert_eq!(find_referral("ReferralServer:  rwhois://rwhois.example:4321\n"), None);
+        assert_eq!(
+            find_referral("ReferralServer:  rwhois://rwhois.example:4321\n"),
+            None
+        );
         assert_eq!(find_referral("Domain Name: x\n"), None);
     }
 

@@ -37,15 +37,16 @@ fn port_obs(
     let (scan_protocol, banner, services) = match service {
         Some((name, banner)) => {
             let name = name.trim();
-            let services = if name.is_empty() || name == "title" || name.eq_ignore_ascii_case("x509") {
-                Vec::new()
-            } else {
-                vec![ComponentName {
-                    name: name.to_string(),
-                    version: String::new(),
-                    category: "Service".into(),
-                }]
-            };
+            let services =
+                if name.is_empty() || name == "title" || name.eq_ignore_ascii_case("x509") {
+                    Vec::new()
+                } else {
+                    vec![ComponentName {
+                        name: name.to_string(),
+                        version: String::new(),
+                        category: "Service".into(),
+                    }]
+                };
             (
                 (!name.is_empty()).then(|| name.to_string()),
                 (!banner.trim().is_empty()).then(|| banner.trim().to_string()),
@@ -86,7 +87,10 @@ fn timestamp(v: Option<&Value>) -> DateTime<Utc> {
 }
 
 fn json_line(t: &str) -> Option<Result<Vec<Observation>, String>> {
-    let t = t.trim().trim_matches(|c| c == ',' || c == '[' || c == ']').trim();
+    let t = t
+        .trim()
+        .trim_matches(|c| c == ',' || c == '[' || c == ']')
+        .trim();
     if t.is_empty() {
         return None;
     }
@@ -102,7 +106,12 @@ fn json_line(t: &str) -> Option<Result<Vec<Observation>, String>> {
     };
     let time = timestamp(v.get("timestamp"));
     let mut obs = Vec::new();
-    for p in v.get("ports").and_then(Value::as_array).into_iter().flatten() {
+    for p in v
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let port = p.get("port").and_then(Value::as_u64).unwrap_or(0);
         let proto = p.get("proto").and_then(Value::as_str).unwrap_or("tcp");
         let status = p.get("status").and_then(Value::as_str).unwrap_or("open");
@@ -152,14 +161,16 @@ fn list_line(t: &str) -> Option<Result<Vec<Observation>, String>> {
 /// Reads masscan JSON or list output into records, one per line.
 pub fn records(bytes: &[u8]) -> Vec<Result<Record, std::io::Error>> {
     let text = String::from_utf8_lossy(bytes);
-    let json = text
-        .trim_start()
-        .starts_with(['[', '{']);
+    let json = text.trim_start().starts_with(['[', '{']);
     let mut consumed = 0u64;
     let mut out = Vec::new();
     for (i, line) in text.split_inclusive('\n').enumerate() {
         consumed += line.len() as u64;
-        let outcome = if json { json_line(line) } else { list_line(line) };
+        let outcome = if json {
+            json_line(line)
+        } else {
+            list_line(line)
+        };
         out.push(Ok(Record {
             position: i as u64 + 1,
             consumed,

@@ -62,7 +62,9 @@ fn attr(e: &BytesStart<'_>, name: &str) -> String {
 }
 
 fn unix(s: &str) -> Option<DateTime<Utc>> {
-    s.parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0))
+    s.parse::<i64>()
+        .ok()
+        .and_then(|t| DateTime::from_timestamp(t, 0))
 }
 
 fn nmap_time(s: &str) -> Option<DateTime<Utc>> {

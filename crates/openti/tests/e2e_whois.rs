@@ -25,7 +25,11 @@ fn whois_follows_referrals_and_keeps_history() {
     let c = Arc::clone(&calls);
     let (registrar, registrar_hits) = loopback::whois(move |_q| {
         let n = c.fetch_add(1, Ordering::SeqCst);
-        registrar_answer(if n < 2 { "Example Shop Holdings LLC" } else { "Example Shop Group plc" })
+        registrar_answer(if n < 2 {
+            "Example Shop Holdings LLC"
+        } else {
+            "Example Shop Group plc"
+        })
     });
     let (registry, registry_hits) = loopback::whois(move |q| {
         format!("   Domain Name: {}\n   Registrar WHOIS Server: 127.0.0.1:{registrar}\n   Creation Date: 2010-03-15T12:00:00Z\n   Registry Expiry Date: 2026-03-15T12:00:00Z\n   Registrar: Example Registrar, Inc.\n   Name Server: NS1.EXAMPLE-DNS.TEST\n", q.to_uppercase())
@@ -38,32 +42,77 @@ fn whois_follows_referrals_and_keeps_history() {
     let dbs = db.to_str().unwrap();
     let first = format!("127.0.0.1:{iana}");
 
-    let refused = openti(&["whois", "example-shop.test", "--whois-server", &first, "--database", dbs]);
+    let refused = openti(&[
+        "whois",
+        "example-shop.test",
+        "--whois-server",
+        &first,
+        "--database",
+        dbs,
+    ]);
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("loopback"), "{}", refused.stderr);
-    assert_eq!(iana_hits.load(Ordering::SeqCst), 0, "no packet before the policy check");
+    assert_eq!(
+        iana_hits.load(Ordering::SeqCst),
+        0,
+        "no packet before the policy check"
+    );
 
     for _ in 0..3 {
-        let out = openti(&["whois", "example-shop.test", "--whois-server", &first, "--allow-net", "127.0.0.0/8", "--database", dbs]);
+        let out = openti(&[
+            "whois",
+            "example-shop.test",
+            "--whois-server",
+            &first,
+            "--allow-net",
+            "127.0.0.0/8",
+            "--database",
+            dbs,
+        ]);
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     assert_eq!(iana_hits.load(Ordering::SeqCst), 3);
     assert_eq!(registry_hits.load(Ordering::SeqCst), 3);
     assert_eq!(registrar_hits.load(Ordering::SeqCst), 3);
 
-    let server = Server::start(&["--database", dbs], token(&db, "ThreatIntelligence.Read.All"));
+    let server = Server::start(
+        &["--database", dbs],
+        token(&db, "ThreatIntelligence.Read.All"),
+    );
     let w = server.graph("hosts/example-shop.test/whois").ok();
-    assert_eq!(w["registrant"]["organization"], "Example Shop Group plc", "{w}");
+    assert_eq!(
+        w["registrant"]["organization"], "Example Shop Group plc",
+        "{w}"
+    );
     assert_eq!(w["registrar"]["name"], "Example Registrar, Inc.");
     assert_eq!(w["abuse"]["email"], "abuse@registrar.example");
     assert_eq!(w["technical"]["email"], "hostmaster@example-shop.test");
-    assert!(w["registrationDateTime"].as_str().unwrap().starts_with("2010-03-15"), "{w}");
-    assert!(w["expirationDateTime"].as_str().unwrap().starts_with("2026-03-15"), "{w}");
+    assert!(
+        w["registrationDateTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2010-03-15"),
+        "{w}"
+    );
+    assert!(
+        w["expirationDateTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-15"),
+        "{w}"
+    );
     assert_eq!(w["whoisServer"], format!("127.0.0.1:{registrar}"), "{w}");
-    assert!(w["rawWhoisText"].as_str().unwrap().contains("Registrant Organization: Example Shop Group plc"));
+    assert!(w["rawWhoisText"]
+        .as_str()
+        .unwrap()
+        .contains("Registrant Organization: Example Shop Group plc"));
     assert_eq!(w["nameservers"].as_array().unwrap().len(), 2, "{w}");
     let h = server.graph("hosts/example-shop.test/whois/history").ok();
-    assert_eq!(h["value"].as_array().unwrap().len(), 2, "one row per distinct content: {h}");
+    assert_eq!(
+        h["value"].as_array().unwrap().len(),
+        2,
+        "one row per distinct content: {h}"
+    );
     let host = server.graph("hosts/example-shop.test").ok();
     assert_eq!(host["registrar"], "Example Registrar, Inc.", "{host}");
 }
@@ -88,29 +137,98 @@ fn rdap_through_a_loopback_bootstrap() {
     let db = dir.path().join("r.db");
     let dbs = db.to_str().unwrap();
     let boot = format!("http://127.0.0.1:{srv}/rdap/");
-    let out = openti(&["whois", "--rdap", "--rdap-bootstrap", &boot, "example-rdap.test", "--database", dbs]);
+    let out = openti(&[
+        "whois",
+        "--rdap",
+        "--rdap-bootstrap",
+        &boot,
+        "example-rdap.test",
+        "--database",
+        dbs,
+    ]);
     assert_ne!(out.code, 0, "loopback must be refused by default");
-    let out = openti(&["whois", "--rdap", "--rdap-bootstrap", &boot, "example-rdap.test", "--allow-net", "127.0.0.1/32", "--database", dbs]);
+    let out = openti(&[
+        "whois",
+        "--rdap",
+        "--rdap-bootstrap",
+        &boot,
+        "example-rdap.test",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--database",
+        dbs,
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let missing = openti(&["whois", "--rdap", "--rdap-bootstrap", &boot, "nothing.invalid", "--allow-net", "127.0.0.1/32", "--database", dbs]);
+    let missing = openti(&[
+        "whois",
+        "--rdap",
+        "--rdap-bootstrap",
+        &boot,
+        "nothing.invalid",
+        "--allow-net",
+        "127.0.0.1/32",
+        "--database",
+        dbs,
+    ]);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("no RDAP service"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no RDAP service"),
+        "{}",
+        missing.stderr
+    );
 
     // Raw-text and RDAP file imports land next to it.
-    let imp = openti(&["import", "whois", "--json", "--time", "2024-09-01T00:00:00Z", "--database", dbs, repo().join("fixtures/whois/nominet-uk.txt").to_str().unwrap()]);
+    let imp = openti(&[
+        "import",
+        "whois",
+        "--json",
+        "--time",
+        "2024-09-01T00:00:00Z",
+        "--database",
+        dbs,
+        repo()
+            .join("fixtures/whois/nominet-uk.txt")
+            .to_str()
+            .unwrap(),
+    ]);
     assert_eq!(imp.code, 0, "{}", imp.stderr);
-    let imp = openti(&["import", "rdap", "--json", "--database", dbs, repo().join("fixtures/rdap/ip-example.json").to_str().unwrap()]);
+    let imp = openti(&[
+        "import",
+        "rdap",
+        "--json",
+        "--database",
+        dbs,
+        repo()
+            .join("fixtures/rdap/ip-example.json")
+            .to_str()
+            .unwrap(),
+    ]);
     assert_eq!(imp.code, 0, "{}", imp.stderr);
 
-    let server = Server::start(&["--database", dbs], token(&db, "ThreatIntelligence.Read.All"));
+    let server = Server::start(
+        &["--database", dbs],
+        token(&db, "ThreatIntelligence.Read.All"),
+    );
     let w = server.graph("hosts/example-rdap.test/whois").ok();
-    assert_eq!(w["registrant"]["organization"], "Example RDAP Holdings", "{w}");
-    assert_eq!(w["whoisServer"], format!("http://127.0.0.1:{srv}/rdap/domain/example-rdap.test"));
+    assert_eq!(
+        w["registrant"]["organization"], "Example RDAP Holdings",
+        "{w}"
+    );
+    assert_eq!(
+        w["whoisServer"],
+        format!("http://127.0.0.1:{srv}/rdap/domain/example-rdap.test")
+    );
     let w = server.graph("hosts/example.co.uk/whois").ok();
     assert_eq!(w["registrar"]["name"], "Example Registrar Ltd", "{w}");
-    assert!(w["expirationDateTime"].as_str().unwrap().starts_with("2026-02-21"));
+    assert!(w["expirationDateTime"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-02-21"));
     let w = server.graph("hosts/192.0.2.0/whois").ok();
-    assert_eq!(w["registrant"]["organization"], "Example Networks Inc.", "{w}");
+    assert_eq!(
+        w["registrant"]["organization"], "Example Networks Inc.",
+        "{w}"
+    );
 }
 
 fn ip_data() -> Option<PathBuf> {
@@ -141,18 +259,35 @@ fn enrich_fills_asn_netblock_country() {
     let (code, _) = ingest(&db, &[&nd]);
     assert_eq!(code, 0);
     let out = openti(&[
-        "enrich", "--database", dbs,
-        "--asn-db", data.join("asn/asn-ipv4.csv").to_str().unwrap(),
-        "--asn-db", data.join("asn/asn-ipv6.csv").to_str().unwrap(),
-        "--geo-db", data.join("geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb").to_str().unwrap(),
+        "enrich",
+        "--database",
+        dbs,
+        "--asn-db",
+        data.join("asn/asn-ipv4.csv").to_str().unwrap(),
+        "--asn-db",
+        data.join("asn/asn-ipv6.csv").to_str().unwrap(),
+        "--geo-db",
+        data.join("geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb")
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("enriched 3 of 4 IP host(s)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("enriched 3 of 4 IP host(s)"),
+        "{}",
+        out.stderr
+    );
     eprintln!("{}", out.stderr);
-    let server = Server::start(&["--database", dbs], token(&db, "ThreatIntelligence.Read.All"));
+    let server = Server::start(
+        &["--database", dbs],
+        token(&db, "ThreatIntelligence.Read.All"),
+    );
     let h = server.graph("hosts/1.1.1.1").ok();
     assert_eq!(h["autonomousSystem"]["number"], 13335, "{h}");
-    assert_eq!(h["autonomousSystem"]["organization"], "Cloudflare, Inc.", "{h}");
+    assert_eq!(
+        h["autonomousSystem"]["organization"], "Cloudflare, Inc.",
+        "{h}"
+    );
     assert_eq!(h["netblock"], "1.1.1.0/24");
     assert_eq!(h["countryOrRegion"], "AU");
     assert_eq!(h["hostingProvider"], "Cloudflare, Inc.");

@@ -87,7 +87,9 @@ pub fn ssh(banner: &str) -> Option<Detection> {
 }
 
 fn os_hint(text: &str, services: &mut Vec<ComponentName>) {
-    for os in ["Debian", "Ubuntu", "FreeBSD", "CentOS", "Raspbian", "Red Hat", "Win32", "Win64"] {
+    for os in [
+        "Debian", "Ubuntu", "FreeBSD", "CentOS", "Raspbian", "Red Hat", "Win32", "Win64",
+    ] {
         if text.contains(os) && !services.iter().any(|s| s.name == os) {
             services.push(comp(os, "", "Operating System"));
         }
@@ -194,7 +196,11 @@ pub fn mail_greeting(banner: &str) -> Option<Detection> {
         return None;
     };
     let mut services = Vec::new();
-    for (needle, name) in [("dovecot", "Dovecot"), ("cyrus", "Cyrus"), ("courier", "Courier")] {
+    for (needle, name) in [
+        ("dovecot", "Dovecot"),
+        ("cyrus", "Cyrus"),
+        ("courier", "Courier"),
+    ] {
         if banner.to_ascii_lowercase().contains(needle) {
             let v = version_after(banner, needle).unwrap_or_default();
             services.push(comp(name, &v, "Mail Server"));
@@ -257,7 +263,11 @@ pub fn redis(reply: &str) -> Option<Detection> {
         .find_map(|l| l.strip_prefix("redis_version:"))
         .map(|v| v.trim().to_string())
         .unwrap_or_default();
-    let name = if reply.contains("valkey") { "Valkey" } else { "Redis" };
+    let name = if reply.contains("valkey") {
+        "Valkey"
+    } else {
+        "Redis"
+    };
     Some(Detection {
         protocol: Some("redis".into()),
         services: vec![comp(name, &version, "Database")],
@@ -311,7 +321,11 @@ mod tests {
 
     #[test]
     fn http_heads() {
-        let d = http("HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\nX-Powered-By: PHP/8.2.7\r\n", false).unwrap();
+        let d = http(
+            "HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\nX-Powered-By: PHP/8.2.7\r\n",
+            false,
+        )
+        .unwrap();
         assert_eq!(
             names(&d),
             vec![
@@ -339,7 +353,13 @@ mod tests {
         assert_eq!(names(&d)[0], ("ProFTPD".into(), "1.3.8".into()));
         let d = mail_greeting("* OK [CAPABILITY IMAP4rev1] Dovecot (Debian) ready.").unwrap();
         assert_eq!(d.protocol.as_deref(), Some("imap"));
-        assert_eq!(mail_greeting("+OK Dovecot ready.").unwrap().protocol.as_deref(), Some("pop3"));
+        assert_eq!(
+            mail_greeting("+OK Dovecot ready.")
+                .unwrap()
+                .protocol
+                .as_deref(),
+            Some("pop3")
+        );
     }
 
     #[test]
@@ -347,12 +367,19 @@ mod tests {
         let mut pkt = vec![0u8, 0, 0, 0, 0x0a];
         pkt.extend_from_slice(b"5.5.5-10.11.6-MariaDB-0+deb12u1\0rest");
         pkt[0] = (pkt.len() - 4) as u8;
-        assert_eq!(names(&mysql(&pkt).unwrap())[0], ("MariaDB".into(), "10.11.6".into()));
+        assert_eq!(
+            names(&mysql(&pkt).unwrap())[0],
+            ("MariaDB".into(), "10.11.6".into())
+        );
         let mut pkt = vec![0u8, 0, 0, 0, 0x0a];
         pkt.extend_from_slice(b"8.0.36-0ubuntu0.22.04.1\0");
         pkt[0] = (pkt.len() - 4) as u8;
-        assert_eq!(names(&mysql(&pkt).unwrap())[0], ("MySQL".into(), "8.0.36".into()));
-        let d = redis("$100\r\n# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n").unwrap();
+        assert_eq!(
+            names(&mysql(&pkt).unwrap())[0],
+            ("MySQL".into(), "8.0.36".into())
+        );
+        let d =
+            redis("$100\r\n# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n").unwrap();
         assert_eq!(names(&d)[0], ("Redis".into(), "7.0.15".into()));
         assert!(redis("+PONG\r\n").is_some());
         assert!(redis("hello").is_none());
@@ -362,7 +389,15 @@ mod tests {
 
     #[test]
     fn hostile_input_is_harmless() {
-        for b in [&b""[..], b"\xff\xff\xff\x00\x0a", b"SSH-", b"SSH-2.0-", b"220", b"HTTP/", b"\x05\x00\x00\x00\x0a\x35"] {
+        for b in [
+            &b""[..],
+            b"\xff\xff\xff\x00\x0a",
+            b"SSH-",
+            b"SSH-2.0-",
+            b"220",
+            b"HTTP/",
+            b"\x05\x00\x00\x00\x0a\x35",
+        ] {
             let _ = passive(b, 1);
             let _ = postgresql(b);
             let _ = printable(b, 10);

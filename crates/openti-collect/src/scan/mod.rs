@@ -313,7 +313,10 @@ mod tests {
 
     #[test]
     fn port_lists() {
-        assert_eq!(parse_ports("80, 22,443,20-22").unwrap(), vec![20, 21, 22, 80, 443]);
+        assert_eq!(
+            parse_ports("80, 22,443,20-22").unwrap(),
+            vec![20, 21, 22, 80, 443]
+        );
         assert!(parse_ports("0").is_err());
         assert!(parse_ports("70000").is_err());
         assert!(parse_ports("9-3").is_err());
@@ -330,8 +333,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ok.len(), 4);
-        assert!(resolve_targets(&["127.0.0.0/8".into()], &NetPolicy::with_loopback())
-            .await
-            .is_err());
+        assert!(
+            resolve_targets(&["127.0.0.0/8".into()], &NetPolicy::with_loopback())
+                .await
+                .is_err()
+        );
     }
 }

@@ -20,7 +20,9 @@ const READ_LIMIT: usize = 16 * 1024;
 pub const BANNER_MAX: usize = 2048;
 
 /// Ports where TLS is tried before anything else.
-const TLS_PORTS: &[u16] = &[443, 465, 563, 636, 853, 990, 993, 995, 4443, 5986, 6443, 8443, 9443];
+const TLS_PORTS: &[u16] = &[
+    443, 465, 563, 636, 853, 990, 993, 995, 4443, 5986, 6443, 8443, 9443,
+];
 
 /// State of a TCP port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +107,10 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 fn http_request(cfg: &ProbeConfig, addr: SocketAddr) -> Vec<u8> {
-    let host = cfg.server_name.clone().unwrap_or_else(|| addr.ip().to_string());
+    let host = cfg
+        .server_name
+        .clone()
+        .unwrap_or_else(|| addr.ip().to_string());
     format!("GET / HTTP/1.0\r\nHost: {host}\r\nUser-Agent: openti-scan\r\nAccept: */*\r\n\r\n")
         .into_bytes()
 }
@@ -120,7 +125,13 @@ fn head(bytes: &[u8]) -> String {
 
 async fn probe_http(addr: SocketAddr, cfg: &ProbeConfig) -> Option<PortReport> {
     let mut s = connect(addr, cfg).await.ok()?;
-    let reply = exchange(&mut s, &http_request(cfg, addr), cfg.read_timeout, b"\r\n\r\n").await;
+    let reply = exchange(
+        &mut s,
+        &http_request(cfg, addr),
+        cfg.read_timeout,
+        b"\r\n\r\n",
+    )
+    .await;
     let text = head(&reply);
     let detection = detect::http(&text, false)?;
     Some(PortReport {
@@ -148,7 +159,13 @@ async fn probe_tls(s: TcpStream, addr: SocketAddr, cfg: &ProbeConfig) -> Option<
         .peer_certificates()
         .and_then(|c| c.first())
         .map(|der| cert_info(der.as_ref()));
-    let reply = exchange(&mut tls, &http_request(cfg, addr), cfg.read_timeout, b"\r\n\r\n").await;
+    let reply = exchange(
+        &mut tls,
+        &http_request(cfg, addr),
+        cfg.read_timeout,
+        b"\r\n\r\n",
+    )
+    .await;
     let text = head(&reply);
     let (banner, detection) = match detect::http(&text, true) {
         Some(d) => (Some(text), d),
@@ -182,7 +199,10 @@ async fn probe_redis(addr: SocketAddr, cfg: &ProbeConfig) -> Option<PortReport> 
         )
         .await;
         let info = String::from_utf8_lossy(&info);
-        for line in info.lines().filter(|l| l.starts_with("redis_") || l.starts_with("os:")) {
+        for line in info
+            .lines()
+            .filter(|l| l.starts_with("redis_") || l.starts_with("os:"))
+        {
             text.push('\n');
             text.push_str(line.trim_end());
         }
@@ -199,8 +219,8 @@ async fn probe_redis(addr: SocketAddr, cfg: &ProbeConfig) -> Option<PortReport> 
 async fn probe_postgresql(addr: SocketAddr, cfg: &ProbeConfig) -> Option<PortReport> {
     let mut s = connect(addr, cfg).await.ok()?;
     let reply = exchange(&mut s, &[0, 0, 0, 8, 4, 210, 22, 47], cfg.read_timeout, b"").await;
-    let detection = detect::postgresql(&reply[..reply.len().min(1)])
-        .or_else(|| detect::postgresql(&reply))?;
+    let detection =
+        detect::postgresql(&reply[..reply.len().min(1)]).or_else(|| detect::postgresql(&reply))?;
     Some(PortReport {
         banner: None,
         detection,

@@ -183,8 +183,16 @@ impl Enricher {
 fn network(ip: IpAddr, prefix: usize) -> String {
     match ip {
         IpAddr::V4(a) => {
-            let p = if prefix > 32 { prefix.saturating_sub(96) } else { prefix } as u32;
-            let mask = if p == 0 { 0 } else { u32::MAX << (32 - p.min(32)) };
+            let p = if prefix > 32 {
+                prefix.saturating_sub(96)
+            } else {
+                prefix
+            } as u32;
+            let mask = if p == 0 {
+                0
+            } else {
+                u32::MAX << (32 - p.min(32))
+            };
             format!("{}/{p}", std::net::Ipv4Addr::from(u32::from(a) & mask))
         }
         IpAddr::V6(a) => {

@@ -104,7 +104,10 @@ impl RangeTable {
                 let (end, _) = parse_bound(f.get(1)?)?;
                 let asn: u32 = f.get(2)?.trim().trim_start_matches("AS").parse().ok()?;
                 let (country, org) = if tsv {
-                    (f.get(3).cloned().unwrap_or_default(), f.get(4).cloned().unwrap_or_default())
+                    (
+                        f.get(3).cloned().unwrap_or_default(),
+                        f.get(4).cloned().unwrap_or_default(),
+                    )
                 } else {
                     (String::new(), f.get(3).cloned().unwrap_or_default())
                 };
@@ -112,7 +115,11 @@ impl RangeTable {
             })();
             match parsed {
                 Some((start, end, v4, asn, country, org)) => {
-                    let country = if country == "None" { String::new() } else { country };
+                    let country = if country == "None" {
+                        String::new()
+                    } else {
+                        country
+                    };
                     let e = Entry {
                         start,
                         end,
@@ -176,7 +183,11 @@ fn block(x: u128, start: u128, end: u128, bits: u32, v4: bool) -> String {
     let mut prefix = bits;
     for p in 0..=bits {
         let host_bits = bits - p;
-        let mask: u128 = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+        let mask: u128 = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
         let net = x & !mask;
         if net >= start && (net | mask) <= end {
             prefix = p;
@@ -184,7 +195,11 @@ fn block(x: u128, start: u128, end: u128, bits: u32, v4: bool) -> String {
         }
     }
     let host_bits = bits - prefix;
-    let mask: u128 = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+    let mask: u128 = if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
     let net = x & !mask;
     if v4 {
         format!("{}/{prefix}", std::net::Ipv4Addr::from(net as u32))
@@ -206,15 +221,30 @@ mod tests {
         assert_eq!(t.load(tsv.as_bytes()).unwrap(), (2, 1));
         t.finish();
         let h = t.lookup("1.0.0.1".parse().unwrap()).unwrap();
-        assert_eq!((h.asn, h.org.as_str(), h.netblock.as_str()), (13335, "Cloudflare, Inc.", "1.0.0.0/24"));
+        assert_eq!(
+            (h.asn, h.org.as_str(), h.netblock.as_str()),
+            (13335, "Cloudflare, Inc.", "1.0.0.0/24")
+        );
         // 1.0.1.0 - 1.0.3.255: the block around 1.0.2.9 is 1.0.2.0/23.
-        assert_eq!(t.lookup("1.0.2.9".parse().unwrap()).unwrap().netblock, "1.0.2.0/23");
-        assert_eq!(t.lookup("1.0.1.9".parse().unwrap()).unwrap().netblock, "1.0.1.0/24");
+        assert_eq!(
+            t.lookup("1.0.2.9".parse().unwrap()).unwrap().netblock,
+            "1.0.2.0/23"
+        );
+        assert_eq!(
+            t.lookup("1.0.1.9".parse().unwrap()).unwrap().netblock,
+            "1.0.1.0/24"
+        );
         let h = t.lookup("192.0.2.5".parse().unwrap()).unwrap();
-        assert_eq!((h.country.as_str(), h.netblock.as_str()), ("US", "192.0.2.0/25"));
+        assert_eq!(
+            (h.country.as_str(), h.netblock.as_str()),
+            ("US", "192.0.2.0/25")
+        );
         assert!(t.lookup("192.0.2.200".parse().unwrap()).is_none());
         assert!(t.lookup("203.0.113.1".parse().unwrap()).is_none());
-        assert_eq!(t.lookup("2001:db8::1".parse().unwrap()).unwrap().netblock, "2001:db8::/32");
+        assert_eq!(
+            t.lookup("2001:db8::1".parse().unwrap()).unwrap().netblock,
+            "2001:db8::/32"
+        );
         assert!(t.lookup("::ffff:1.0.0.1".parse().unwrap()).is_some());
     }
 }

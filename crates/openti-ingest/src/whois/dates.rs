@@ -51,8 +51,16 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
         let s = words[..n].join(" ");
         let s = s.trim_end_matches(['.', ',']);
         for fmt in [
-            "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d-%b-%Y", "%d.%m.%Y", "%b %d %Y",
-            "%a %b %d %Y", "%d %b %Y", "%Y. %m. %d",
+            "%Y-%m-%d",
+            "%Y/%m/%d",
+            "%Y.%m.%d",
+            "%Y%m%d",
+            "%d-%b-%Y",
+            "%d.%m.%Y",
+            "%b %d %Y",
+            "%a %b %d %Y",
+            "%d %b %Y",
+            "%Y. %m. %d",
         ] {
             if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
                 if fmt == "%Y%m%d" && s.len() != 8 {

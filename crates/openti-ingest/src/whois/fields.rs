@@ -67,29 +67,79 @@ const ROLE_PREFIXES: &[(&str, Role)] = &[
 ];
 
 const CREATED: &[&str] = &[
-    "creation date", "created", "created on", "created date", "registered", "registered on",
-    "registration date", "registration time", "registered date", "domain registration date",
-    "record created", "reg date", "first registration date", "登録年月日", "created at",
+    "creation date",
+    "created",
+    "created on",
+    "created date",
+    "registered",
+    "registered on",
+    "registration date",
+    "registration time",
+    "registered date",
+    "domain registration date",
+    "record created",
+    "reg date",
+    "first registration date",
+    "登録年月日",
+    "created at",
 ];
 const EXPIRES: &[&str] = &[
-    "registry expiry date", "registrar registration expiration date", "expiry date",
-    "expiration date", "expires", "expires on", "expire date", "paid till", "expiration time",
-    "renewal date", "valid until", "有効期限", "domain expiration date", "expiry", "expire",
+    "registry expiry date",
+    "registrar registration expiration date",
+    "expiry date",
+    "expiration date",
+    "expires",
+    "expires on",
+    "expire date",
+    "paid till",
+    "expiration time",
+    "renewal date",
+    "valid until",
+    "有効期限",
+    "domain expiration date",
+    "expiry",
+    "expire",
 ];
 const UPDATED: &[&str] = &[
-    "updated date", "last updated", "last update", "changed", "last modified", "modified",
-    "updated", "last updated on", "最終更新", "domain record last updated", "last updated date",
+    "updated date",
+    "last updated",
+    "last update",
+    "changed",
+    "last modified",
+    "modified",
+    "updated",
+    "last updated on",
+    "最終更新",
+    "domain record last updated",
+    "last updated date",
 ];
 const STATUS: &[&str] = &[
-    "domain status", "status", "state", "registration status", "状態", "flags",
+    "domain status",
+    "status",
+    "state",
+    "registration status",
+    "状態",
+    "flags",
 ];
 const NAMESERVERS: &[&str] = &[
-    "name server", "nameserver", "nameservers", "name servers", "nserver",
-    "domain nameservers", "domain servers in listed order", "ネームサーバ", "dns", "hostname",
+    "name server",
+    "nameserver",
+    "nameservers",
+    "name servers",
+    "nserver",
+    "domain nameservers",
+    "domain servers in listed order",
+    "ネームサーバ",
+    "dns",
+    "hostname",
 ];
 const DOMAIN: &[&str] = &["domain name", "domain", "domainname", "ドメイン名"];
 const REFERRAL: &[&str] = &[
-    "refer", "whois", "registrar whois server", "referral server", "whois server",
+    "refer",
+    "whois",
+    "registrar whois server",
+    "referral server",
+    "whois server",
     "referralserver",
 ];
 const HANDLE: &[&str] = &["nic hdl", "nic hdl br", "organisation"];
@@ -159,8 +209,14 @@ fn apply_attr(c: &mut Contact, attr: &str, v: &str) -> bool {
         "" | "name" | "contact name" | "contact" | "person" | "personname" | "role" => {
             set(&mut c.name, v)
         }
-        "organization" | "organisation" | "org" | "org name" | "company" | "organization name"
-        | "contact organization" | "organisation name" => set(&mut c.organization, v),
+        "organization"
+        | "organisation"
+        | "org"
+        | "org name"
+        | "company"
+        | "organization name"
+        | "contact organization"
+        | "organisation name" => set(&mut c.organization, v),
         "email" | "e mail" | "contact email" | "mail" | "email address" | "abuse mailbox" => {
             set(&mut c.email, v)
         }
@@ -229,12 +285,17 @@ fn handle_contacts(entries: &[Entry]) -> (HashMap<String, Contact>, HashSet<usiz
     let mut blocks: HashMap<usize, String> = HashMap::new();
     for e in entries {
         if HANDLE.contains(&e.key.as_str()) && e.section.is_none() {
-            blocks.entry(e.block).or_insert_with(|| e.value.to_ascii_uppercase());
+            blocks
+                .entry(e.block)
+                .or_insert_with(|| e.value.to_ascii_uppercase());
         }
     }
     let mut contacts: HashMap<String, Contact> = HashMap::new();
     for e in entries {
-        if let Some(h) = blocks.get(&e.block).filter(|_| !HANDLE.contains(&e.key.as_str())) {
+        if let Some(h) = blocks
+            .get(&e.block)
+            .filter(|_| !HANDLE.contains(&e.key.as_str()))
+        {
             let c = contacts.entry(h.clone()).or_default();
             let attr = match e.key.as_str() {
                 "org name" | "organization" | "organisation" | "org" => "organization",

@@ -34,7 +34,7 @@ pub struct Entry {
 /// and runs of white space to one space, `'s` dropped, lower-cased.
 pub fn normalize_key(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
-    let has_space = key.contains(|c: char| c == ' ' || c == '-' || c == '_');
+    let has_space = key.contains([' ', '-', '_']);
     let mut prev_lower = false;
     for c in key.trim().chars() {
         if !has_space && c.is_ascii_uppercase() && prev_lower {
@@ -180,9 +180,7 @@ pub fn entries(raw: &str) -> Vec<Entry> {
             continue;
         }
         if let Some((k, v)) = split_key_value(line) {
-            let inside = section
-                .as_ref()
-                .is_some_and(|s| s.sticky || ind > s.indent);
+            let inside = section.as_ref().is_some_and(|s| s.sticky || ind > s.indent);
             if !inside {
                 section = None;
             }
@@ -236,7 +234,10 @@ mod tests {
         assert_eq!(normalize_key("OrgAbuseEmail"), "org abuse email");
         assert_eq!(normalize_key("Registrant's address"), "registrant address");
         assert_eq!(normalize_key("holder-c"), "holder c");
-        assert_eq!(normalize_key("Registry Expiry Date"), "registry expiry date");
+        assert_eq!(
+            normalize_key("Registry Expiry Date"),
+            "registry expiry date"
+        );
         assert_eq!(normalize_key("e-mail"), "e mail");
     }
 

@@ -36,7 +36,10 @@ pub fn vcard_contact(vcard: &Value) -> Contact {
             "org" => c.organization = c.organization.take().or_else(|| text(&value)),
             "email" => c.email = c.email.take().or_else(|| text(&value)),
             "tel" => {
-                let ty = params.get("type").map(|t| t.to_string()).unwrap_or_default();
+                let ty = params
+                    .get("type")
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
                 let v = text(&value).map(|t| t.trim_start_matches("tel:").to_string());
                 if ty.contains("fax") {
                     c.fax = c.fax.take().or(v);
@@ -169,9 +172,11 @@ pub fn observation(
         .filter_map(Value::as_str)
         .map(str::to_string)
         .collect();
-    let server = server
-        .map(str::to_string)
-        .or_else(|| obj.get("port43").and_then(Value::as_str).map(str::to_string));
+    let server = server.map(str::to_string).or_else(|| {
+        obj.get("port43")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
     let o = Observation::Whois {
         domain,
         server,
@@ -219,9 +224,13 @@ pub fn json_records(
     let objects: Vec<&Value> = match &v {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) => {
-            match ["domainSearchResults", "ipSearchResults", "autnumSearchResults"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(Value::as_array))
+            match [
+                "domainSearchResults",
+                "ipSearchResults",
+                "autnumSearchResults",
+            ]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_array))
             {
                 Some(list) => list.iter().collect(),
                 None => vec![&v],
@@ -239,7 +248,10 @@ pub fn json_records(
             } else {
                 o.to_string()
             };
-            one(i as u64 + 1, observation(o, Some(&raw), server, time).map(|x| vec![x]))
+            one(
+                i as u64 + 1,
+                observation(o, Some(&raw), server, time).map(|x| vec![x]),
+            )
         })
         .collect()
 }

@@ -6,9 +6,8 @@ use crate::StoreResult;
 
 /// Up to `limit` ids of `ipAddress` hosts after `after` (exclusive), in id order.
 pub(super) fn ip_host_ids(c: &Connection, after: &str, limit: u32) -> StoreResult<Vec<String>> {
-    let mut st = c.prepare_cached(
-        "SELECT id FROM hosts WHERE is_ip = 1 AND id > ?1 ORDER BY id LIMIT ?2",
-    )?;
+    let mut st =
+        c.prepare_cached("SELECT id FROM hosts WHERE is_ip = 1 AND id > ?1 ORDER BY id LIMIT ?2")?;
     let ids = st
         .query_map(params![after, limit], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;

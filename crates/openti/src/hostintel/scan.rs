@@ -79,7 +79,9 @@ pub async fn run(a: ScanArgs) -> anyhow::Result<u8> {
                 .collect();
             eprintln!(
                 "{host}:{port} {} {} {}",
-                status.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_default(),
+                status
+                    .map(|s| format!("{s:?}").to_lowercase())
+                    .unwrap_or_default(),
                 scan_protocol.as_deref().unwrap_or("-"),
                 svc.join(", ")
             );

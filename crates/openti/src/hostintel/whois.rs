@@ -110,12 +110,18 @@ pub async fn run(a: WhoisArgs) -> anyhow::Result<u8> {
                         }
                     }
                     // The first answer describes the TLD (IANA) when referrals followed.
-                    let hops = if l.hops.len() > 1 { &l.hops[1..] } else { &l.hops[..] };
+                    let hops = if l.hops.len() > 1 {
+                        &l.hops[1..]
+                    } else {
+                        &l.hops[..]
+                    };
                     let mut parsed = ParsedWhois::default();
                     for h in hops {
                         parsed = merge(parse::parse(&h.response), &parsed);
                     }
-                    let last = hops.last().map(|h| (h.server.as_str(), h.response.as_str()));
+                    let last = hops
+                        .last()
+                        .map(|h| (h.server.as_str(), h.response.as_str()));
                     parse::observation(Some(q), last.map(|l| l.0), last.map(|l| l.1), &parsed, now)
                         .map_err(anyhow::Error::msg)
                 }

@@ -78,11 +78,10 @@ fn mtime(path: &std::path::Path) -> DateTime<Utc> {
         .unwrap_or_else(|_| Utc::now())
 }
 
-async fn run_files(
-    common: &Common,
-    files: &[PathBuf],
-    read: &dyn Fn(&[u8], &std::path::Path) -> Vec<Result<Record, std::io::Error>>,
-) -> anyhow::Result<u8> {
+/// A reader: file bytes and path → pipeline records.
+type Reader<'a> = dyn Fn(&[u8], &std::path::Path) -> Vec<Result<Record, std::io::Error>> + 'a;
+
+async fn run_files(common: &Common, files: &[PathBuf], read: &Reader<'_>) -> anyhow::Result<u8> {
     let store = crate::db::open(&common.database).await?;
     let mut total = IngestSummary::default();
     for f in files {

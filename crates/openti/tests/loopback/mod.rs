@@ -167,7 +167,8 @@ impl Drop for Redis {
 }
 
 fn redis_pong(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)).ok()?;
+    let mut s =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     s.write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n").ok()?;
     let mut buf = vec![0u8; 8192];
@@ -181,14 +182,27 @@ fn redis_pong(port: u16) -> Option<String> {
 /// Starts Debian's `redis-server` on a free loopback port (else uses 127.0.0.1:6379).
 /// Returns the server and its version; `None` when no Redis is available.
 pub fn redis() -> Option<(Redis, String)> {
-    if Command::new("redis-server").arg("--version").output().is_ok() {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
         let port = {
             let l = TcpListener::bind("127.0.0.1:0").ok()?;
             l.local_addr().ok()?.port()
         };
         let dir = tempfile::tempdir().ok()?;
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(dir.path())
             .stdout(Stdio::null())
