@@ -338,3 +338,41 @@ fn user_values_are_bound_never_spliced() {
     assert!(!sql.contains("ran'"), "{sql}");
     assert_eq!(sql.matches('?').count(), n);
 }
+
+#[tokio::test]
+async fn full_text_index_follows_upserts() {
+    let s = loaded().await;
+    let search = |text: &str| ListQuery {
+        search: Some(Search::Text(text.into())),
+        ..ListQuery::new(Scope::Articles)
+    };
+    assert_eq!(s.list(&search("harvest")).await.expect("s").items.len(), 1);
+    assert_eq!(
+        s.list(&search("HARV")).await.expect("prefix").items.len(),
+        1
+    );
+    assert_eq!(
+        s.list(&search("sëssion hijacking"))
+            .await
+            .expect("tags, accents")
+            .items
+            .len(),
+        1
+    );
+    // Re-ingesting the article with a new title replaces its indexed text.
+    let line = r#"{"kind":"article","id":"2ef1fc72893b36da","title":"Renamed winter report","summary":"x","body":"y","tags":[]}"#;
+    let o: Observation = serde_json::from_str(line).expect("obs");
+    s.apply_batch(Batch {
+        key: None,
+        observations: vec![o.normalize().expect("normalize")],
+    })
+    .await
+    .expect("apply");
+    assert_eq!(
+        s.list(&search("harvest")).await.expect("old").items.len(),
+        0
+    );
+    assert_eq!(s.list(&search("winter")).await.expect("new").items.len(), 1);
+    // FTS5 syntax in the request is plain text.
+    assert!(s.list(&search("NEAR(\"x\" OR *")).await.is_ok());
+}
