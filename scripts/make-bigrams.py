@@ -13,7 +13,7 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT = ROOT / "data/cache/warninglists-1.7.0/tranco10k.json"
+DEFAULT = ROOT / "data/cache/warninglists-1.7.0/tranco10k/list.json"
 OUT = ROOT / "crates/openti-analyze/src/reputation/bigrams.rs"
 # ^ = start, $ = end, 0 = any digit, - = anything else
 ALPHABET = "^abcdefghijklmnopqrstuvwxyz0-$"

@@ -144,11 +144,12 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
         "WITH ips(ip) AS (SELECT value FROM passive_dns WHERE host = ?1 AND rtype IN ('A', 'AAAA') \
                           UNION SELECT ?1 WHERE ?2), \
               neighbours(h) AS (SELECT DISTINCT d.host FROM passive_dns d JOIN ips ON d.value = ips.ip \
-                                WHERE d.rtype IN ('A', 'AAAA') AND d.host <> ?1), \
-              listed(v) AS (SELECT artifact_value FROM profile_indicators WHERE artifact_kind IN ('hostname', 'ip') \
-                            UNION SELECT artifact_value FROM article_indicators WHERE artifact_kind IN ('hostname', 'ip')) \
+                                WHERE d.rtype IN ('A', 'AAAA') AND d.host <> ?1) \
          SELECT n.h FROM neighbours n LEFT JOIN hosts x ON x.id = n.h \
-         WHERE n.h IN (SELECT v FROM listed) OR x.registered_domain IN (SELECT v FROM listed) \
+         WHERE EXISTS (SELECT 1 FROM profile_indicators p WHERE p.artifact_value IN (n.h, x.registered_domain) \
+                       AND p.artifact_kind IN ('hostname', 'ip')) \
+            OR EXISTS (SELECT 1 FROM article_indicators a WHERE a.artifact_value IN (n.h, x.registered_domain) \
+                       AND a.artifact_kind IN ('hostname', 'ip')) \
          ORDER BY n.h LIMIT 20",
     )?;
     let listed_neighbours = stmt

@@ -189,17 +189,19 @@ fn pivots(
 ) -> StoreResult<Vec<PivotEvidence>> {
     let mut out = Vec::new();
     let mut mal = conn.prepare_cached(
+        "SELECT count(*) FROM (SELECT 1 FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND malicious = 1 \
+         AND host <> ?3 LIMIT ?4)",
+    )?;
+    let mut examples = conn.prepare_cached(
         "SELECT host FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND malicious = 1 AND host <> ?3 \
-         ORDER BY host LIMIT ?4",
+         ORDER BY host LIMIT 5",
     )?;
     let mut total = conn.prepare_cached(
         "SELECT count(*) FROM (SELECT 1 FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND host <> ?3 LIMIT ?4)",
     )?;
     for (kind, value) in keys {
-        let hosts: Vec<String> = mal
-            .query_map(params![kind, value, host, PIVOT_COUNT_LIMIT], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        if hosts.is_empty() {
+        let m: i64 = mal.query_row(params![kind, value, host, PIVOT_COUNT_LIMIT], |r| r.get(0))?;
+        if m == 0 {
             continue;
         }
         let n: i64 =
@@ -208,8 +210,10 @@ fn pivots(
             kind: kind.clone(),
             value: value.clone(),
             hosts: u64::try_from(n).unwrap_or(0),
-            malicious: hosts.len() as u64,
-            examples: hosts.into_iter().take(5).collect(),
+            malicious: u64::try_from(m).unwrap_or(0),
+            examples: examples
+                .query_map(params![kind, value, host], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
         });
     }
     Ok(out)
