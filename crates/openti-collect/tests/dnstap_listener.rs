@@ -14,7 +14,7 @@ use openti_ingest::dns::rdata::RData;
 use openti_ingest::dns::wire::rtype;
 use openti_ingest::dnstap::framestream::{Sender, DNSTAP_CONTENT_TYPE};
 use openti_ingest::dnstap::{client_response_frame, session::LiveStats, unix_time};
-use openti_store::{ListQuery, Scope, SqliteStore, Store};
+use openti_store::{SqliteStore, Store};
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("openti-collect-{}-{name}", std::process::id()));
@@ -98,29 +98,20 @@ fn send_all<S: std::io::Read + Write>(stream: S, frames: &[Vec<u8>]) {
     s.finish().expect("FINISH");
 }
 
-async fn facts(store: &dyn Store, host: &str) -> openti_store::Page {
-    store
-        .list(&ListQuery {
-            scope: Scope::PassiveDns {
-                host: Some(host.into()),
-            },
-            search: None,
-            top: 100,
-            skip: 0,
-            count: false,
-        })
-        .await
-        .unwrap()
-}
-
-fn check_store(store: &dyn Store) {
+fn check_store(store: &dyn Store, sightings: u64) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let www = rt.block_on(facts(store, "www.example.test")).items;
+    let www = rt
+        .block_on(store.passive_dns_facts("www.example.test"))
+        .unwrap();
     assert_eq!(www.len(), 1, "{www:?}");
-    assert_eq!(www[0]["artifact"]["id"], "192.0.2.1", "{www:?}");
+    assert_eq!(
+        (www[0].rtype.as_str(), www[0].value.as_str()),
+        ("A", "192.0.2.1")
+    );
+    assert_eq!(www[0].count, sightings, "every sighting counted once");
     assert!(rt
-        .block_on(facts(store, "nx.example.test"))
-        .items
+        .block_on(store.passive_dns_facts("nx.example.test"))
+        .unwrap()
         .is_empty());
 }
 
@@ -164,7 +155,7 @@ fn unix_socket_bidirectional_handshake_and_store() {
     assert_eq!(stats.answers, 501);
     assert!(stats.facts_written >= 1);
     assert!(!sock.exists(), "socket removed at shutdown");
-    check_store(store.as_ref());
+    check_store(store.as_ref(), 501);
 }
 
 #[test]
@@ -187,7 +178,7 @@ fn tcp_loopback_bidirectional_handshake_and_store() {
     );
     assert_eq!(stats.answers, 100);
     assert_eq!(stats.facts_written, 1, "one fact for 100 sightings");
-    check_store(store.as_ref());
+    check_store(store.as_ref(), 100);
 }
 
 #[test]

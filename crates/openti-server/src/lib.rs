@@ -36,6 +36,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod options;
 pub mod path;
+pub mod pdns;
 pub mod render;
 pub mod reputation;
 pub mod routes;
@@ -116,6 +117,10 @@ pub fn router(state: AppState) -> Router {
         ));
     let ping = Router::new()
         .route("/openti/v1/ping", get(ping))
+        .route(
+            "/openti/v1/hosts/{host}/passiveDns/cof",
+            get(pdns::passive_dns_cof),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,

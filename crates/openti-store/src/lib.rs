@@ -278,6 +278,25 @@ pub struct TokenRecord {
     pub revoked: Option<DateTime<Utc>>,
 }
 
+/// One forward passive-DNS fact with its count (for exports such as COF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassiveDnsFact {
+    /// Owner name (the host).
+    pub name: String,
+    /// RR type.
+    pub rtype: String,
+    /// Stored value.
+    pub value: String,
+    /// First seen.
+    pub first: DateTime<Utc>,
+    /// Last seen.
+    pub last: DateTime<Utc>,
+    /// Sightings.
+    pub count: u64,
+    /// Sensor that saw it, when the backend keeps one (SQLite does not yet).
+    pub sensor: Option<String>,
+}
+
 /// Row counts per table (for summaries, health and tests).
 pub type TableCounts = Vec<(String, u64)>;
 
@@ -343,6 +362,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts per table.
     async fn counts(&self) -> StoreResult<TableCounts>;
+
+    /// The forward passive-DNS facts of a host (normalised name or IP) with their counts,
+    /// ordered by type and value (for `openti export cof` and the COF route).
+    async fn passive_dns_facts(&self, host: &str) -> StoreResult<Vec<PassiveDnsFact>> {
+        let _ = host;
+        Err(StoreError::InvalidQuery(
+            "passive DNS facts are not available on this backend".into(),
+        ))
+    }
 
     /// Up to `limit` ids of `ipAddress` hosts whose id sorts after `after` (exclusive; `""`
     /// starts at the beginning), in id order — keyset paging for enrichment.

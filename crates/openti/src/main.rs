@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 mod article;
+mod bench;
 mod config;
 mod crawl;
 mod db;
@@ -20,6 +21,7 @@ mod demo;
 mod hostintel;
 mod import;
 mod ingest;
+mod pdns;
 mod reputation;
 mod serve;
 mod token;
@@ -115,6 +117,21 @@ enum Command {
     Whois(hostintel::whois::WhoisArgs),
     /// ASN, AS organisation, netblock, country and hosting provider for stored IP hosts.
     Enrich(hostintel::enrich::EnrichArgs),
+    /// Run a collector (`collect dnstap --listen unix:/path|tcp:127.0.0.1:PORT`).
+    Collect {
+        #[command(subcommand)]
+        what: pdns::CollectCommand,
+    },
+    /// Export stored facts (`export cof --host H`).
+    Export {
+        #[command(subcommand)]
+        what: pdns::ExportCommand,
+    },
+    /// Benchmarks (`bench dnstap`).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -184,6 +201,9 @@ fn main() -> std::process::ExitCode {
                 Ok(code)
             }
             Command::Import { format } => import::run(format).await,
+            Command::Collect { what } => pdns::collect(what).await,
+            Command::Export { what } => pdns::export(what).await,
+            Command::Bench { what } => bench::run(what).await,
             Command::Crawl(args) => crawl::run(args).await,
             Command::Article { command } => article::run(command).await,
             Command::Reputation { command } => reputation::run(command, &file).await,

@@ -6,6 +6,7 @@
 //! a given input is deterministic (the exactly-once batch keys of the pipeline rely on it).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Utc};
 use openti_model::{Observation, Seen};
@@ -51,11 +52,50 @@ impl AggregatedFact {
     }
 }
 
+/// The Fx hash (as in rustc): fast for short keys; the keys here come from DNS traffic, but a
+/// window is bounded in size, so hash flooding can only slow one window down.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+    seq: u64,
+}
+
 /// Facts of the current window.
 #[derive(Debug, Default)]
 pub struct Aggregator {
-    index: HashMap<Answer, usize>,
-    entries: Vec<AggregatedFact>,
+    facts: HashMap<Answer, Slot, BuildHasherDefault<FxHasher>>,
+    seq: u64,
     sightings: u64,
 }
 
@@ -68,34 +108,33 @@ impl Aggregator {
     /// Adds `count` sightings of `answer` at `time`.
     pub fn add(&mut self, answer: Answer, time: DateTime<Utc>, count: u64) {
         self.sightings += count;
-        if let Some(&i) = self.index.get(&answer) {
-            let e = &mut self.entries[i];
-            e.count += count;
-            if time < e.first {
-                e.first = time;
-            }
-            if time > e.last {
-                e.last = time;
-            }
-            return;
-        }
-        self.index.insert(answer.clone(), self.entries.len());
-        self.entries.push(AggregatedFact {
-            answer,
+        let seq = self.seq;
+        let e = self.facts.entry(answer).or_insert(Slot {
             first: time,
             last: time,
-            count,
+            count: 0,
+            seq,
         });
+        if e.seq == seq {
+            self.seq += 1;
+        }
+        e.count += count;
+        if time < e.first {
+            e.first = time;
+        }
+        if time > e.last {
+            e.last = time;
+        }
     }
 
     /// Distinct facts held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.facts.len()
     }
 
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.facts.is_empty()
     }
 
     /// Sightings added since the last drain.
@@ -105,9 +144,25 @@ impl Aggregator {
 
     /// Takes every fact (in first-insertion order) and starts a new window.
     pub fn drain(&mut self) -> Vec<AggregatedFact> {
-        self.index.clear();
         self.sightings = 0;
-        std::mem::take(&mut self.entries)
+        self.seq = 0;
+        let mut v: Vec<(u64, AggregatedFact)> = self
+            .facts
+            .drain()
+            .map(|(answer, s)| {
+                (
+                    s.seq,
+                    AggregatedFact {
+                        answer,
+                        first: s.first,
+                        last: s.last,
+                        count: s.count,
+                    },
+                )
+            })
+            .collect();
+        v.sort_unstable_by_key(|(seq, _)| *seq);
+        v.into_iter().map(|(_, f)| f).collect()
     }
 }
 

@@ -140,6 +140,11 @@ impl<S: MessageSource> DnsRecords<S> {
         &self.source
     }
 
+    /// Gives the source back.
+    pub fn into_source(self) -> S {
+        self.source
+    }
+
     /// Turns drained facts into a record of observations (plus one refused record per fact
     /// that does not normalise).
     fn emit(&mut self, position: u64, consumed: u64) {

@@ -26,6 +26,7 @@ mod ip_hosts;
 mod fts;
 pub mod migrations;
 mod odata;
+mod pdns_facts;
 mod read;
 mod reputation;
 mod render;
@@ -278,6 +279,12 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> StoreResult<TableCounts> {
         self.read(extra::counts).await
+    }
+
+    async fn passive_dns_facts(&self, host: &str) -> StoreResult<Vec<crate::PassiveDnsFact>> {
+        let host = host.to_string();
+        self.read(move |c| pdns_facts::passive_dns_facts(c, &host))
+            .await
     }
 
     async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>> {

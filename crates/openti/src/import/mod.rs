@@ -7,6 +7,7 @@
 
 use clap::{Args, Subcommand};
 
+pub(crate) mod dns;
 pub(crate) mod hosts;
 pub(crate) mod intel;
 pub(crate) mod warc;
@@ -26,6 +27,14 @@ pub struct Common {
 /// The formats `openti import` reads.
 #[derive(Subcommand, Debug)]
 pub enum ImportFormat {
+    /// dnstap files (Frame Streams): passive DNS from resolver logs.
+    Dnstap(dns::DnsFileArgs),
+    /// pcap or pcapng captures: DNS over UDP and TCP.
+    Pcap(dns::DnsFileArgs),
+    /// Passive DNS Common Output Format (NDJSON).
+    Cof(dns::CofArgs),
+    /// DNSDB-style passive DNS NDJSON.
+    Dnsdb(dns::CofArgs),
     /// Web archives (WARC, plain or gzip members): host pairs, cookies, trackers, components.
     Warc(warc::WarcArgs),
     /// nmap XML (`-oX`): ports, services, versions, script output, ssl-cert.
@@ -59,6 +68,10 @@ pub enum ImportFormat {
 /// Runs an import; returns the process exit code.
 pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
     match format {
+        ImportFormat::Dnstap(a) => dns::run_messages(dns::Kind::Dnstap, a).await,
+        ImportFormat::Pcap(a) => dns::run_messages(dns::Kind::Pcap, a).await,
+        ImportFormat::Cof(a) => dns::run_cof(dns::Kind::Cof, a).await,
+        ImportFormat::Dnsdb(a) => dns::run_cof(dns::Kind::Dnsdb, a).await,
         ImportFormat::Warc(a) => warc::run(a).await,
         ImportFormat::Nmap(a) => hosts::run_scan(hosts::Kind::Nmap, a).await,
         ImportFormat::Masscan(a) => hosts::run_scan(hosts::Kind::Masscan, a).await,
