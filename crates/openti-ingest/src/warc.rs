@@ -257,7 +257,20 @@ pub fn analyze_record(
             None,
         ),
     };
-    Some(Ok(facts.observations(time)))
+    let mut ok = Vec::new();
+    let mut first_error = None;
+    for o in facts.observations(time) {
+        match o.normalize() {
+            Ok(o) => ok.push(o),
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    match first_error {
+        Some(e) if ok.is_empty() => Some(Err(e)),
+        _ => Some(Ok(ok)),
+    }
 }
 
 /// Records for [`ingest_records`](crate::ingest_records): one per WARC record.

@@ -132,7 +132,12 @@ pub async fn store(
         Ok(Record {
             position: i as u64 + 1,
             consumed: i as u64 + 1,
-            outcome: Some(Ok(vec![o.clone()])),
+            outcome: Some(
+                o.clone()
+                    .normalize()
+                    .map(|o| vec![o])
+                    .map_err(|e| e.to_string()),
+            ),
         })
     });
     let summary = ingest_records(

@@ -185,7 +185,7 @@ fn crawl_finds_pairs_cookies_trackers_components_certificates() {
         200
     );
     assert_eq!(
-        s.graph(&format!("hosts/cdn.test/sslCertificates")).ok()["value"]
+        s.graph("hosts/cdn.test/sslCertificates").ok()["value"]
             .as_array()
             .unwrap()
             .len(),
@@ -193,7 +193,7 @@ fn crawl_finds_pairs_cookies_trackers_components_certificates() {
     );
     // DNS answers the crawler used
     let pdns = s.graph("hosts/shop.test/passiveDns").ok();
-    assert_eq!(pdns["value"][0]["resolution"]["id"], "127.0.0.1", "{pdns}");
+    assert_eq!(pdns["value"][0]["artifact"]["id"], "127.0.0.1", "{pdns}");
 }
 
 fn hex(b: &[u8]) -> String {
