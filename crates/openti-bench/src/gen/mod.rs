@@ -6,6 +6,7 @@
 //! like 1/rank, trackers and certificates are shared across hosts, domains have WHOIS
 //! histories, and articles and profiles quote generated hosts and addresses as indicators.
 //!
+//! Formats: observation NDJSON (every kind), passive DNS COF and dnstap (DNS facts only).
 //! Output is streamed: memory is O(hosts) (one record counter per host), independent of the
 //! number of rows. The same seed and counts give byte-identical output.
 
@@ -15,6 +16,7 @@ use openti_model::Observation;
 
 use crate::rng::{Rng, Zipf};
 
+mod dnstap;
 pub mod facts;
 pub mod intel;
 mod sink;
@@ -216,6 +218,7 @@ pub fn generate_to(cfg: &GenConfig, format: Format, w: impl Write) -> io::Result
     match format {
         Format::Ndjson => generate(cfg, &mut NdjsonSink::new(w)),
         Format::Cof => generate(cfg, &mut CofSink::new(w)),
+        Format::Dnstap => generate(cfg, &mut dnstap::DnstapSink::new(w)),
     }
 }
 
@@ -226,4 +229,6 @@ pub enum Format {
     Ndjson,
     /// Passive DNS Common Output Format, one JSON object per line: DNS facts only.
     Cof,
+    /// dnstap (Frame Streams): one `CLIENT_RESPONSE` message per DNS observation.
+    Dnstap,
 }
