@@ -36,7 +36,7 @@ pub struct BenchDnstapArgs {
     #[arg(long, default_value_t = 5_000_000)]
     messages: u64,
     /// Distinct names queried (popularity is skewed, as on real resolvers).
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 50_000)]
     names: u64,
     /// Messages per second of message time (sets how many windows the file spans).
     #[arg(long, default_value_t = 20_000)]
