@@ -82,7 +82,9 @@ pub async fn run(format: ImportFormat) -> anyhow::Result<u8> {
         ImportFormat::Cve(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Cve, a).await,
         ImportFormat::Nvd(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Nvd, a).await,
         ImportFormat::Kev(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::Kev, a).await,
-        ImportFormat::Exploitdb(a) => intel::run_vuln(openti_ingest::cve::VulnFormat::ExploitDb, a).await,
+        ImportFormat::Exploitdb(a) => {
+            intel::run_vuln(openti_ingest::cve::VulnFormat::ExploitDb, a).await
+        }
         ImportFormat::Blocklist(a) => {
             lists::run_plain(openti_model::lists::ListKind::Block, a).await
         }
