@@ -51,8 +51,12 @@ impl Cidr {
     /// Whether `ip` lies in this network (IPv4-mapped IPv6 addresses match IPv4 networks).
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, unmap(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => u32::from(a) & mask32(self.prefix) == u32::from(net),
-            (IpAddr::V6(net), IpAddr::V6(a)) => u128::from(a) & mask128(self.prefix) == u128::from(net),
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                u32::from(a) & mask32(self.prefix) == u32::from(net)
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                u128::from(a) & mask128(self.prefix) == u128::from(net)
+            }
             _ => false,
         }
     }
@@ -76,7 +80,10 @@ fn mask128(prefix: u8) -> u128 {
 
 fn unmap(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }
@@ -154,7 +161,11 @@ impl NetPolicy {
 
     /// A policy that allows exactly loopback beyond the default (for tests and local labs).
     pub fn with_loopback() -> Self {
-        NetPolicy::new().allow(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| c.parse().ok()))
+        NetPolicy::new().allow(
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|c| c.parse().ok()),
+        )
     }
 
     /// Checks one resolved address. Call it after DNS resolution and on every redirect.
@@ -191,7 +202,20 @@ mod tests {
     #[test]
     fn default_refuses_special_ranges() {
         let p = NetPolicy::new();
-        for a in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1", "224.0.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"] {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.1.1",
+            "224.0.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "100.64.0.1",
+        ] {
             assert!(p.check(ip(a)).is_err(), "{a} must be refused");
         }
         let e = p.check(ip("10.0.0.1")).unwrap_err().to_string();
@@ -213,7 +237,10 @@ mod tests {
 
     #[test]
     fn cidr_parsing() {
-        assert_eq!("10.1.2.3/8".parse::<Cidr>().unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            "10.1.2.3/8".parse::<Cidr>().unwrap().to_string(),
+            "10.0.0.0/8"
+        );
         assert_eq!("::1".parse::<Cidr>().unwrap().to_string(), "::1/128");
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("nope/8".parse::<Cidr>().is_err());

@@ -390,7 +390,10 @@ pub(super) fn v2_band(score: f64) -> VulnerabilitySeverity {
     }
 }
 
-pub(super) fn cvss(c: &Option<Cvss>, band: fn(f64) -> VulnerabilitySeverity) -> Option<CvssSummary> {
+pub(super) fn cvss(
+    c: &Option<Cvss>,
+    band: fn(f64) -> VulnerabilitySeverity,
+) -> Option<CvssSummary> {
     c.as_ref().map(|c| CvssSummary {
         score: c.score,
         severity: c.severity.or(c.score.map(band)),
