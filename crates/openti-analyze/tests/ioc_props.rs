@@ -19,6 +19,11 @@ fn domain() -> impl Strategy<Value = String> {
         .prop_filter("not an allow-listed site", |d| {
             !openti_analyze::ioc::Allowlist::default().is_benign_domain(d)
         })
+        // generated names can hit private public suffixes such as `za.com`, which are not
+        // registrable domains and are rightly not extracted
+        .prop_filter("registrable under the Public Suffix List", |d| {
+            openti_model::normalize::registered_domain(d).is_some()
+        })
 }
 
 fn public_ipv4() -> impl Strategy<Value = String> {
