@@ -185,9 +185,12 @@ fn main() -> std::process::ExitCode {
                     throttle_rate,
                     throttle_burst,
                 };
-                serve::run(reputation::with_engine(config::resolve(flags, file)?)?, demo)
-                    .await
-                    .map(|_| 0u8)
+                serve::run(
+                    reputation::with_engine(config::resolve(flags, file)?)?,
+                    demo,
+                )
+                .await
+                .map(|_| 0u8)
             }
             Command::Ingest {
                 database,

@@ -22,14 +22,14 @@ use crate::{
 };
 
 mod extra;
-mod ip_hosts;
 mod fts;
+mod ip_hosts;
 pub mod migrations;
 mod odata;
 mod pdns_facts;
 mod read;
-mod reputation;
 mod render;
+mod reputation;
 mod search;
 mod time;
 mod write;
@@ -250,7 +250,8 @@ impl Store for SqliteStore {
         list: &openti_model::lists::ReputationList,
     ) -> StoreResult<u64> {
         let list = list.clone();
-        self.write(move |c| reputation::replace_list(c, &list)).await
+        self.write(move |c| reputation::replace_list(c, &list))
+            .await
     }
 
     async fn reputation_lists(&self) -> StoreResult<Vec<openti_model::lists::ListSummary>> {

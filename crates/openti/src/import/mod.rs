@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 pub(crate) mod dns;
 pub(crate) mod hosts;
 pub(crate) mod intel;
-pub(crate) mod warc;
 pub(crate) mod lists;
+pub(crate) mod warc;
 
 /// Options every import shares.
 #[derive(Args, Debug, Clone)]
