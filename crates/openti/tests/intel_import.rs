@@ -203,6 +203,62 @@ fn attack_enterprise_and_misp_threat_actors_import_completely() {
         .graph("intelProfiles/0af8f73b644cd3342bf795ea64548ab448264f44eaa44c8c455f990c54732a47")
         .ok();
     assert_eq!(misp_apt28["countriesOrRegionsOfOrigin"][0]["code"], "RU");
+
+    // $filter over kinds, aliases, countries and targets of the real profiles
+    let q = |f: &str| {
+        format!(
+            "intelProfiles?$filter={}&$count=true&$top=1000",
+            f.replace(' ', "%20")
+        )
+    };
+    let actors = s.graph(&q("kind eq 'actor'")).ok();
+    assert!(
+        actors["@odata.count"].as_u64().unwrap() >= 157,
+        "{}",
+        actors["@odata.count"]
+    );
+    assert!(actors["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["kind"] == "actor"));
+    let fancy = s.graph(&q("aliases/any(a: a eq 'Fancy Bear')")).ok();
+    let fancy = fancy["value"].as_array().unwrap();
+    assert!(
+        !fancy.is_empty()
+            && fancy.iter().all(|p| p["aliases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "Fancy Bear"))
+    );
+    assert!(fancy.iter().any(|p| p["title"] == "APT28"), "{fancy:?}");
+    let ru = s
+        .graph(&q("countriesOrRegionsOfOrigin/any(c: c/code eq 'RU')"))
+        .ok();
+    let ru = ru["value"].as_array().unwrap();
+    assert!(ru.iter().any(|p| p["id"] == misp_apt28["id"]));
+    assert!(ru.iter().all(|p| p["countriesOrRegionsOfOrigin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "RU")));
+    let gov = s
+        .graph(&q("targets/any(t: contains(tolower(t), 'government'))"))
+        .ok();
+    let gov = gov["value"].as_array().unwrap();
+    assert!(!gov.is_empty());
+    assert!(gov
+        .iter()
+        .all(|p| p["targets"].as_array().unwrap().iter().any(|t| t
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("government"))));
+    let none = s
+        .graph(&q("aliases/any(a: a eq 'No Such Alias Anywhere')"))
+        .ok();
+    assert_eq!(none["@odata.count"], 0);
 }
 
 fn vuln_imports(db: &Path, kev_first: bool) {
