@@ -151,10 +151,12 @@ fn routes(cfg: &GenConfig, exists: &mut dyn FnMut(&str) -> bool) -> Vec<Route> {
                 .collect(),
             true,
         ),
-        // Plain list until the OData engine lands; then `$filter=kind eq 'actor'`.
+        // `$filter` through the OData engine: actors only.
         r(
-            "intelProfiles",
-            vec![format!("{GRAPH}/intelProfiles?$top=20")],
+            "intelProfiles $filter",
+            vec![format!(
+                "{GRAPH}/intelProfiles?$filter=kind%20eq%20%27actor%27&$top=20"
+            )],
             true,
         ),
     ]
