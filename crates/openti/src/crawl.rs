@@ -10,7 +10,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use openti_analyze::fingerprint::Fingerprints;
 use openti_analyze::web::{Analyzer, Registry};
-use openti_collect::crawl::{self, CrawlOptions, Fetcher};
+use openti_collect::crawl::render::Chromium;
+use openti_collect::crawl::{self, CrawlOptions, Fetcher, Render};
 use openti_collect::{Cidr, NetPolicy};
 use openti_ingest::{ingest_records, IngestOptions, IngestSummary, Observation, Record};
 use sha2::{Digest, Sha256};
@@ -62,6 +63,13 @@ pub struct CrawlArgs {
     /// Extra tracker registry file (TOML, the format of the built-in one).
     #[arg(long)]
     pub trackers: Option<PathBuf>,
+    /// Render pages with headless Chromium (script requests, script-set cookies, `js` rules);
+    /// Chromium's own requests go through the crawler and its safety policy.
+    #[arg(long)]
+    pub render: bool,
+    /// Chromium binary for --render.
+    #[arg(long, env = "OPENTI_CHROMIUM", default_value = "chromium")]
+    pub chromium: String,
     /// Also write the observations as NDJSON to this file.
     #[arg(long)]
     pub ndjson: Option<PathBuf>,
@@ -203,7 +211,25 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<u8> {
         follow_external: args.follow_external,
         ..CrawlOptions::default()
     };
-    let report = crawl::crawl(&seeds, &opts, &fetcher, &analyzer, None).await;
+    let chromium = if args.render {
+        let chains: Vec<String> = analyzer
+            .fingerprints
+            .iter()
+            .flat_map(|fp| fp.techs.iter())
+            .flat_map(|t| t.js.iter().map(|(chain, _)| chain.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let c = Chromium::start(&args.chromium, fetcher.clone(), chains)
+            .await
+            .map_err(|e| anyhow::anyhow!("--render: {e}"))?;
+        Some(c)
+    } else {
+        None
+    };
+    let render = chromium.as_ref().map(|c| c as &dyn Render);
+    let report = crawl::crawl(&seeds, &opts, &fetcher, &analyzer, render).await;
+    drop(chromium);
     let mut failed = 0;
     for p in &report.pages {
         match &p.error {

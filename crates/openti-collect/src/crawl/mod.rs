@@ -9,6 +9,7 @@
 //! [`Observation`]s for the normal ingest path.
 
 pub mod fetch;
+pub mod render;
 pub mod robots;
 
 use std::collections::{HashMap, HashSet, VecDeque};

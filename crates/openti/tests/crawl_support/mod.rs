@@ -83,6 +83,17 @@ ga('create', 'UA-7654321-3', 'auto'); fbq('init', '998877665544332');</script>
             ],
             r#"<html><head><script>(function(h,o,t,j,a,r){h._hjSettings={hjid:3456789,hjsv:6};})(window,document,'https://static.hotjar.com/c/hotjar-','.js?sv=');</script></head><body>framed</body></html>"#.into(),
         ),
+        ("app.test", "/") => page(
+            200,
+            &[html("text/html")],
+            format!(
+                r#"<html><head><script>window.TestLib = {{ version: "1.2.3" }};
+document.cookie = "jsck=1; path=/";
+fetch("http://api.test:{http}/data").then(function (r) {{ return r.text(); }});</script></head>
+<body>app</body></html>"#
+            ),
+        ),
+        ("api.test", "/data") => page(200, &[html("application/json")], "{}".into()),
         ("inner.test", "/") | ("outer.test", "/inner") => page(200, &[html("text/html")], "<html>inner</html>".into()),
         _ => page(404, &[html("text/plain")], "not found".into()),
     }
