@@ -98,6 +98,11 @@ def main() -> int:
         cmd = [
             str(st), "run", str(spec), "--url", base,
             "--checks", CHECKS,
+            # The coverage phase trips a Hypothesis/CPython 3.11 bug while describing its own
+            # filter lambdas ("AST constructor recursion depth mismatch"), a crash inside the
+            # tool rather than a finding about the server; examples, fuzzing and stateful
+            # phases exercise every operation.
+            "--phases", os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing,stateful"),
             "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"),
             "--seed", "20260101",
             "--generation-database", "none",
