@@ -182,18 +182,7 @@ impl State<'_> {
                 } else {
                     (None, None, Seen::default())
                 };
-                self.out.push(Observation::Certificate {
-                    host: h,
-                    port: p,
-                    sha1: c.sha1,
-                    fingerprint: Some(c.fingerprint),
-                    serial_number: c.serial_number,
-                    issued: c.issued,
-                    expires: c.expires,
-                    issuer: c.issuer,
-                    subject: c.subject,
-                    seen: s,
-                });
+                self.out.push(c.into_observation(h, p, s));
             }
         }
         if self.opts.jarm && url.scheme() == "https" && self.jarm_seen.insert((host.clone(), port))

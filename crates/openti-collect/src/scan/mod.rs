@@ -291,18 +291,7 @@ async fn one_port(addr: SocketAddr, cfg: &ProbeConfig, all_states: bool) -> Vec<
         seen: seen.clone(),
     }];
     if let Some(c) = report.cert {
-        out.push(Observation::Certificate {
-            host: Some(host),
-            port: Some(addr.port()),
-            sha1: c.sha1,
-            fingerprint: Some(c.fingerprint),
-            serial_number: c.serial_number,
-            issued: c.issued,
-            expires: c.expires,
-            issuer: c.issuer,
-            subject: c.subject,
-            seen,
-        });
+        out.push(c.into_observation(Some(host), Some(addr.port()), seen));
     }
     out
 }

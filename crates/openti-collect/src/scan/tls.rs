@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use openti_model::observation::CertName;
+use openti_model::observation::{CertName, Seen};
+use openti_model::Observation;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -29,6 +30,30 @@ pub struct CertInfo {
     pub issuer: CertName,
     /// Subject (with SANs).
     pub subject: CertName,
+}
+
+impl CertInfo {
+    /// The certificate as an observation, seen on `host`:`port` when both are given (chain
+    /// certificates carry neither).
+    pub fn into_observation(
+        self,
+        host: Option<String>,
+        port: Option<u16>,
+        seen: Seen,
+    ) -> Observation {
+        Observation::Certificate {
+            host,
+            port,
+            sha1: self.sha1,
+            fingerprint: Some(self.fingerprint),
+            serial_number: self.serial_number,
+            issued: self.issued,
+            expires: self.expires,
+            issuer: self.issuer,
+            subject: self.subject,
+            seen,
+        }
+    }
 }
 
 /// Accepts every certificate: the scanner records what it is shown.
