@@ -13,10 +13,15 @@ use openti_model::evidence::HostEvidence;
 use openti_model::*;
 use serde_json::Value;
 
+pub mod db;
+#[doc(hidden)]
+pub mod engine;
+pub mod postgres;
 pub mod query;
 pub mod reputation;
 pub mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Store errors.
@@ -28,6 +33,13 @@ pub enum StoreError {
     /// The query asked for something the store cannot answer (bad cursor, bad search field…).
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// A transaction lost a conflict with a concurrent one (deadlock, serialization
+    /// failure); running it again may succeed.
+    #[error("database conflict (retry): {0}")]
+    Conflict(String),
+    /// The database cannot be reached (yet).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// Opening or migrating the database failed.
     #[error("cannot open database {path}: {message}")]
     Open {
@@ -375,4 +387,9 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` ids of `ipAddress` hosts whose id sorts after `after` (exclusive; `""`
     /// starts at the beginning), in id order — keyset paging for enrichment.
     async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>>;
+
+    /// Whether the database answers (for `/readyz`): `Ok` when a trivial query succeeds.
+    async fn health(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }

@@ -112,88 +112,8 @@ async fn reads_run_while_writing() {
     assert_eq!(contract::count_of(&store, "components").await, 20);
 }
 
-/// Every entity listed from the shared fixture resolves by its own id to the same JSON.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixture_entities_round_trip_by_id() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/all-kinds.ndjson");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return;
-    };
     let (_dir, store) = temp_store();
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    contract::apply(&store, Some("fixture"), &lines).await;
-    let scopes = [
-        (Scope::Articles, EntityKind::Article),
-        (
-            Scope::ArticleIndicators { article: None },
-            EntityKind::ArticleIndicator,
-        ),
-        (Scope::IntelProfiles, EntityKind::IntelProfile),
-        (
-            Scope::ProfileIndicators { profile: None },
-            EntityKind::ProfileIndicator,
-        ),
-        (Scope::Hosts, EntityKind::Host),
-        (
-            Scope::HostComponents { host: None },
-            EntityKind::HostComponent,
-        ),
-        (Scope::HostCookies { host: None }, EntityKind::HostCookie),
-        (Scope::HostTrackers { host: None }, EntityKind::HostTracker),
-        (Scope::HostPorts { host: None }, EntityKind::HostPort),
-        (
-            Scope::HostSslCertificates { host: None },
-            EntityKind::HostSslCertificate,
-        ),
-        (
-            Scope::HostPairs {
-                host: None,
-                role: PairRole::Either,
-            },
-            EntityKind::HostPair,
-        ),
-        (
-            Scope::PassiveDns { host: None },
-            EntityKind::PassiveDnsRecord,
-        ),
-        (Scope::Subdomains { host: None }, EntityKind::Subdomain),
-        (Scope::SslCertificates, EntityKind::SslCertificate),
-        (Scope::Vulnerabilities, EntityKind::Vulnerability),
-        (Scope::WhoisRecords, EntityKind::WhoisRecord),
-        (
-            Scope::WhoisHistory {
-                record: None,
-                host: None,
-            },
-            EntityKind::WhoisHistoryRecord,
-        ),
-    ];
-    for (scope, kind) in scopes {
-        let page = store
-            .list(&ListQuery {
-                scope: scope.clone(),
-                search: None,
-                top: 1000,
-                skip: 0,
-                count: true,
-                filter: None,
-                orderby: None,
-                cursor: None,
-            })
-            .await;
-        let page = page.expect("list");
-        assert!(!page.items.is_empty(), "{scope:?} is empty");
-        assert_eq!(page.total, Some(page.items.len() as u64), "{scope:?}");
-        for item in &page.items {
-            assert!(item["@odata.type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("#microsoft.graph.security.")));
-            let id = item["id"].as_str().expect("id");
-            let got = store.get(kind, id).await.expect("get");
-            assert_eq!(got.as_ref(), Some(item), "{kind:?} {id}");
-        }
-    }
-    let whois: Option<Value> = store.host_whois("example.com").await.expect("whois");
-    assert!(whois.is_some());
+    contract::fixture_entities_round_trip_by_id(&store).await;
 }

@@ -2,7 +2,7 @@
 //!
 //! * [`Dialect`] abstracts the SQL that differs between backends (JSON access, array
 //!   unnesting, null-safe equality, string functions, `NULLS FIRST/LAST`). [`Sqlite`] is the
-//!   dialect in use; [`Postgres`] is its designed counterpart for the PostgreSQL backend.
+//!   dialect of the SQLite backend, [`Postgres`] that of the PostgreSQL backend.
 //! * [`fields`] maps, per [`crate::Scope`], the schema's property paths to SQL expressions over
 //!   the store's tables.
 //! * [`translate`] turns a `$filter` into a WHERE fragment and `$orderby` keys into sort keys.
@@ -127,8 +127,9 @@ pub trait Dialect: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
-/// PostgreSQL (designed for the PostgreSQL backend: JSON columns as `jsonb`, times as
-/// `timestamptz`, booleans as `boolean`, `IS [NOT] DISTINCT FROM`, explicit `NULLS FIRST/LAST`).
+/// PostgreSQL (JSON documents stored as text and read through `jsonb`; times as fixed-width
+/// RFC 3339 text and booleans as 0/1, as on SQLite; `IS [NOT] DISTINCT FROM`; explicit
+/// `NULLS FIRST/LAST`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
 
@@ -211,11 +212,11 @@ impl Dialect for Postgres {
             return json.clone();
         }
         let p = Frag::param(Param::Text(format!("{{{}}}", path.join(","))));
-        Frag::template("({} #>> {}::text[])", &[json, &p])
+        Frag::template("(({})::jsonb #>> CAST({} AS text)::text[])", &[json, &p])
     }
     fn json_elements(&self, array: &Frag, alias: &str) -> Frag {
         Frag::template(
-            &format!("jsonb_array_elements({{}}) WITH ORDINALITY AS {alias}(value, n)"),
+            &format!("jsonb_array_elements(({{}})::jsonb) WITH ORDINALITY AS {alias}(value, n)"),
             &[array],
         )
     }
@@ -243,7 +244,7 @@ impl Dialect for Postgres {
         Frag::template("(right({}, length({})) = {})", &[text, part, part])
     }
     fn truthy(&self, e: &Frag) -> Frag {
-        Frag::template("({} IS TRUE)", &[e])
+        Frag::template("({} = 1)", &[e])
     }
     fn definitely(&self, cond: &Frag) -> Frag {
         Frag::template("coalesce({}, false)", &[cond])
@@ -256,10 +257,10 @@ impl Dialect for Postgres {
         }
     }
     fn time(&self, t: DateTime<Utc>) -> Param {
-        Param::Text(t.to_rfc3339_opts(SecondsFormat::Micros, true))
+        Param::Text(t.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
     fn boolean(&self, b: bool) -> Param {
-        Param::Text(if b { "true" } else { "false" }.into())
+        Param::Int(i64::from(b))
     }
 }
 

@@ -10,16 +10,146 @@
 
 use rusqlite::{params, Connection};
 
-use super::time::now_text;
+use crate::engine::time::now_text;
 use crate::StoreResult;
 
 /// `(version, script)` in application order.
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, V1_SCHEMA),
-    (2, super::fts::V2_FULL_TEXT),
-    (3, super::reputation::SCHEMA),
+    (2, V2_FULL_TEXT),
+    (3, V3_REPUTATION),
     (4, V4_LIST_INDEXES),
 ];
+
+/// Migration 2: the FTS5 tables, their triggers and the initial index build.
+const V2_FULL_TEXT: &str = r#"
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, summary, body, tags,
+    content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, summary, body, tags)
+    VALUES (new.rowid, new.title, new.summary, new.body, new.tags);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, summary, body, tags)
+    VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, summary, body, tags)
+    VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags);
+    INSERT INTO articles_fts(rowid, title, summary, body, tags)
+    VALUES (new.rowid, new.title, new.summary, new.body, new.tags);
+END;
+INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+
+CREATE VIRTUAL TABLE intel_profiles_fts USING fts5(
+    title, aliases, targets, summary, description, tradecraft,
+    content='intel_profiles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER intel_profiles_fts_insert AFTER INSERT ON intel_profiles BEGIN
+    INSERT INTO intel_profiles_fts(rowid, title, aliases, targets, summary, description, tradecraft)
+    VALUES (new.rowid, new.title, new.aliases, new.targets, new.summary, new.description, new.tradecraft);
+END;
+CREATE TRIGGER intel_profiles_fts_delete AFTER DELETE ON intel_profiles BEGIN
+    INSERT INTO intel_profiles_fts(intel_profiles_fts, rowid, title, aliases, targets, summary, description, tradecraft)
+    VALUES ('delete', old.rowid, old.title, old.aliases, old.targets, old.summary, old.description, old.tradecraft);
+END;
+CREATE TRIGGER intel_profiles_fts_update AFTER UPDATE ON intel_profiles BEGIN
+    INSERT INTO intel_profiles_fts(intel_profiles_fts, rowid, title, aliases, targets, summary, description, tradecraft)
+    VALUES ('delete', old.rowid, old.title, old.aliases, old.targets, old.summary, old.description, old.tradecraft);
+    INSERT INTO intel_profiles_fts(rowid, title, aliases, targets, summary, description, tradecraft)
+    VALUES (new.rowid, new.title, new.aliases, new.targets, new.summary, new.description, new.tradecraft);
+END;
+INSERT INTO intel_profiles_fts(intel_profiles_fts) VALUES ('rebuild');
+"#;
+
+/// Migration 3: reputation tables and dirty-marking triggers (see `engine::reputation`).
+const V3_REPUTATION: &str = r#"
+CREATE TABLE host_reputation (
+    host TEXT PRIMARY KEY,
+    score INTEGER NOT NULL,
+    base_malicious INTEGER NOT NULL,
+    rules TEXT NOT NULL,
+    rules_version TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+);
+
+CREATE TABLE reputation_pivots (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    host TEXT NOT NULL,
+    malicious INTEGER NOT NULL,
+    PRIMARY KEY (kind, value, host)
+) WITHOUT ROWID;
+CREATE INDEX reputation_pivots_host ON reputation_pivots(host);
+CREATE INDEX reputation_pivots_malicious ON reputation_pivots(kind, value, malicious);
+
+CREATE TABLE reputation_dirty (host TEXT PRIMARY KEY);
+
+CREATE TABLE reputation_lists (
+    list TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('block', 'allow')),
+    source TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    match TEXT NOT NULL CHECK (match IN ('suffix', 'exact', 'cidr')),
+    lo BLOB,
+    hi BLOB,
+    PRIMARY KEY (list, entry)
+);
+CREATE INDEX reputation_lists_entry ON reputation_lists(entry);
+CREATE INDEX reputation_lists_lo ON reputation_lists(lo) WHERE lo IS NOT NULL;
+
+CREATE TRIGGER reputation_dirty_host_insert AFTER INSERT ON hosts BEGIN
+    INSERT INTO reputation_dirty (host) SELECT NEW.id
+        WHERE NOT EXISTS (SELECT 1 FROM reputation_dirty WHERE host = NEW.id);
+END;
+CREATE TRIGGER reputation_dirty_host_update AFTER UPDATE ON hosts BEGIN
+    INSERT INTO reputation_dirty (host) SELECT NEW.id
+        WHERE NOT EXISTS (SELECT 1 FROM reputation_dirty WHERE host = NEW.id);
+END;
+CREATE TRIGGER reputation_dirty_ip_asn AFTER UPDATE OF asn ON hosts
+WHEN NEW.is_ip AND NEW.asn IS NOT OLD.asn BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT DISTINCT host FROM passive_dns WHERE value = NEW.id AND rtype IN ('A', 'AAAA')
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = passive_dns.host);
+END;
+CREATE TRIGGER reputation_dirty_whois_insert AFTER INSERT ON whois BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = NEW.host OR registered_domain = NEW.host)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+CREATE TRIGGER reputation_dirty_whois_update AFTER UPDATE ON whois BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = NEW.host OR registered_domain = NEW.host)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+CREATE TRIGGER reputation_dirty_certificate AFTER UPDATE ON certificates BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT DISTINCT host FROM host_certificates WHERE sha1 = NEW.sha1
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = host_certificates.host);
+END;
+CREATE TRIGGER reputation_dirty_profile_indicator_insert AFTER INSERT ON profile_indicators BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = NEW.artifact_value OR registered_domain = NEW.artifact_value)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+CREATE TRIGGER reputation_dirty_profile_indicator_delete AFTER DELETE ON profile_indicators BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = OLD.artifact_value OR registered_domain = OLD.artifact_value)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+CREATE TRIGGER reputation_dirty_article_indicator_insert AFTER INSERT ON article_indicators BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = NEW.artifact_value OR registered_domain = NEW.artifact_value)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+CREATE TRIGGER reputation_dirty_article_indicator_delete AFTER DELETE ON article_indicators BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT id FROM hosts WHERE (id = OLD.artifact_value OR registered_domain = OLD.artifact_value)
+        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
+END;
+"#;
 
 /// Per-host passive DNS pages (`/hosts/{id}/passiveDns`, `…/passiveDnsReverse`) are ordered
 /// newest first: with the time in the index a page reads its rows in order instead of sorting

@@ -2,40 +2,23 @@
 //! of reader connections so reads run concurrently with writes. All blocking SQLite work runs
 //! on tokio's blocking pool.
 //!
-//! Module map: [`migrations`] (schema), `write`/`write_intel` (batch aggregation), `read`
-//! (collections and single entities), `render` (rows → Graph entities), `search`
-//! (`$search`, full text via `fts`), `extra` (evidence, tokens, counts).
+//! The store's logic lives in [`crate::engine`] (shared with PostgreSQL); this module owns the
+//! connections, the pragmas and the SQLite [`migrations`].
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use openti_model::evidence::HostEvidence;
 use rusqlite::{Connection, OpenFlags};
-use serde_json::Value;
 
-use crate::{
-    Batch, BatchOutcome, EntityKind, ListQuery, Page, Store, StoreError, StoreResult, TableCounts,
-    TokenRecord,
-};
+use crate::db::Conn;
+use crate::engine::Pool;
+use crate::{StoreError, StoreResult};
 
-mod extra;
-mod fts;
-mod ip_hosts;
 pub mod migrations;
-mod odata;
-mod pdns_facts;
-mod read;
-mod render;
-mod reputation;
-mod search;
-mod time;
-mod write;
-mod write_intel;
 
-pub use odata::explain;
+pub use crate::engine::explain;
 
 /// Number of reader connections for a file database.
 const READERS: usize = 4;
@@ -157,140 +140,32 @@ impl SqliteStore {
 
     /// Schema versions applied to this database, ascending.
     pub async fn schema_versions(&self) -> StoreResult<Vec<i64>> {
-        self.read(migrations::applied_versions).await
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || migrations::applied_versions(&lock(&inner.writer)))
+            .await
+            .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
     }
 
     /// Re-runs the migrator on the open database; returns how many migrations were applied
     /// (0 when the schema is current).
     pub async fn migrate(&self) -> StoreResult<usize> {
-        self.write(migrations::migrate).await
-    }
-
-    async fn read<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let conn = inner.reader();
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
-    }
-
-    async fn write<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = lock(&inner.writer);
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+        tokio::task::spawn_blocking(move || migrations::migrate(&mut lock(&inner.writer)))
+            .await
+            .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn apply_batch(&self, batch: Batch) -> StoreResult<BatchOutcome> {
-        self.write(move |c| write::apply_batch(c, &batch)).await
+impl Pool for SqliteStore {
+    fn with_read<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.inner.reader();
+        f(&Conn::Sqlite(&conn))
     }
 
-    async fn list(&self, query: &ListQuery) -> StoreResult<Page> {
-        let q = query.clone();
-        self.read(move |c| read::list(c, &q)).await
-    }
-
-    async fn get(&self, kind: EntityKind, id: &str) -> StoreResult<Option<Value>> {
-        let id = id.to_string();
-        self.read(move |c| read::get(c, kind, &id)).await
-    }
-
-    async fn host_whois(&self, host: &str) -> StoreResult<Option<Value>> {
-        let host = host.to_string();
-        self.read(move |c| read::whois_current(c, &host)).await
-    }
-
-    async fn host_evidence(&self, host: &str) -> StoreResult<Option<HostEvidence>> {
-        let host = host.to_string();
-        self.read(move |c| extra::host_evidence(c, &host)).await
-    }
-
-    async fn rescore(
-        &self,
-        set: crate::reputation::RescoreSet,
-        scorer: crate::reputation::Scorer,
-        version: &str,
-    ) -> StoreResult<crate::reputation::RescoreStats> {
-        let version = version.to_string();
-        self.write(move |c| reputation::rescore(c, &set, &scorer, &version))
-            .await
-    }
-
-    async fn stored_reputation(
-        &self,
-        host: &str,
-    ) -> StoreResult<Option<crate::reputation::StoredReputation>> {
-        let host = host.to_string();
-        self.read(move |c| reputation::stored(c, &host)).await
-    }
-
-    async fn mark_reputation_dirty(&self, hosts: Option<Vec<String>>) -> StoreResult<u64> {
-        self.write(move |c| reputation::mark_dirty(c, hosts.as_deref()))
-            .await
-    }
-
-    async fn replace_reputation_list(
-        &self,
-        list: &openti_model::lists::ReputationList,
-    ) -> StoreResult<u64> {
-        let list = list.clone();
-        self.write(move |c| reputation::replace_list(c, &list))
-            .await
-    }
-
-    async fn reputation_lists(&self) -> StoreResult<Vec<openti_model::lists::ListSummary>> {
-        self.read(reputation::lists).await
-    }
-
-    async fn create_token(&self, record: &TokenRecord, secret_sha256: &str) -> StoreResult<()> {
-        let (record, secret) = (record.clone(), secret_sha256.to_string());
-        self.write(move |c| extra::create_token(c, &record, &secret))
-            .await
-    }
-
-    async fn find_token(&self, secret_sha256: &str) -> StoreResult<Option<TokenRecord>> {
-        let secret = secret_sha256.to_string();
-        self.read(move |c| extra::find_token(c, &secret)).await
-    }
-
-    async fn list_tokens(&self) -> StoreResult<Vec<TokenRecord>> {
-        self.read(extra::list_tokens).await
-    }
-
-    async fn revoke_token(&self, id: &str) -> StoreResult<bool> {
-        let id = id.to_string();
-        self.write(move |c| extra::revoke_token(c, &id)).await
-    }
-
-    async fn counts(&self) -> StoreResult<TableCounts> {
-        self.read(extra::counts).await
-    }
-
-    async fn passive_dns_facts(&self, host: &str) -> StoreResult<Vec<crate::PassiveDnsFact>> {
-        let host = host.to_string();
-        self.read(move |c| pdns_facts::passive_dns_facts(c, &host))
-            .await
-    }
-
-    async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>> {
-        let after = after.to_string();
-        self.read(move |c| ip_hosts::ip_host_ids(c, &after, limit))
-            .await
+    fn with_write<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = lock(&self.inner.writer);
+        f(&Conn::Sqlite(&conn))
     }
 }
+
+crate::impl_store!(SqliteStore, crate::engine::write::apply_batch);

@@ -104,3 +104,87 @@ pub const PORT_A: &str = r#"{"kind":"port","host":"192.0.2.10","port":22,"status
 pub const PORT_B: &str = r#"{"kind":"port","host":"192.0.2.10","port":22,"status":"closed","banner":"SSH-2.0-OpenSSH_9.2","time":"2024-02-01T00:00:00Z"}"#;
 pub const DNS_A: &str = r#"{"kind":"dns","name":"www.example.com","type":"A","value":"192.0.2.10","first_seen":"2023-03-01T00:00:00Z","last_seen":"2023-06-01T00:00:00Z","count":4}"#;
 pub const DNS_B: &str = r#"{"kind":"dns","name":"www.example.com","type":"A","value":"192.0.2.10","first_seen":"2023-01-01T00:00:00Z","last_seen":"2023-04-01T00:00:00Z","count":2}"#;
+
+/// Every entity listed from the shared fixture resolves by its own id to the same JSON.
+pub async fn fixture_entities_round_trip_by_id(store: &dyn Store) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/all-kinds.ndjson");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    apply(store, Some("fixture"), &lines).await;
+    let scopes = [
+        (Scope::Articles, EntityKind::Article),
+        (
+            Scope::ArticleIndicators { article: None },
+            EntityKind::ArticleIndicator,
+        ),
+        (Scope::IntelProfiles, EntityKind::IntelProfile),
+        (
+            Scope::ProfileIndicators { profile: None },
+            EntityKind::ProfileIndicator,
+        ),
+        (Scope::Hosts, EntityKind::Host),
+        (
+            Scope::HostComponents { host: None },
+            EntityKind::HostComponent,
+        ),
+        (Scope::HostCookies { host: None }, EntityKind::HostCookie),
+        (Scope::HostTrackers { host: None }, EntityKind::HostTracker),
+        (Scope::HostPorts { host: None }, EntityKind::HostPort),
+        (
+            Scope::HostSslCertificates { host: None },
+            EntityKind::HostSslCertificate,
+        ),
+        (
+            Scope::HostPairs {
+                host: None,
+                role: PairRole::Either,
+            },
+            EntityKind::HostPair,
+        ),
+        (
+            Scope::PassiveDns { host: None },
+            EntityKind::PassiveDnsRecord,
+        ),
+        (Scope::Subdomains { host: None }, EntityKind::Subdomain),
+        (Scope::SslCertificates, EntityKind::SslCertificate),
+        (Scope::Vulnerabilities, EntityKind::Vulnerability),
+        (Scope::WhoisRecords, EntityKind::WhoisRecord),
+        (
+            Scope::WhoisHistory {
+                record: None,
+                host: None,
+            },
+            EntityKind::WhoisHistoryRecord,
+        ),
+    ];
+    for (scope, kind) in scopes {
+        let page = store
+            .list(&ListQuery {
+                scope: scope.clone(),
+                search: None,
+                top: 1000,
+                skip: 0,
+                count: true,
+                filter: None,
+                orderby: None,
+                cursor: None,
+            })
+            .await;
+        let page = page.expect("list");
+        assert!(!page.items.is_empty(), "{scope:?} is empty");
+        assert_eq!(page.total, Some(page.items.len() as u64), "{scope:?}");
+        for item in &page.items {
+            assert!(item["@odata.type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("#microsoft.graph.security.")));
+            let id = item["id"].as_str().expect("id");
+            let got = store.get(kind, id).await.expect("get");
+            assert_eq!(got.as_ref(), Some(item), "{kind:?} {id}");
+        }
+    }
+    let whois: Option<Value> = store.host_whois("example.com").await.expect("whois");
+    assert!(whois.is_some());
+}

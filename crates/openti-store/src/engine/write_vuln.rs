@@ -3,12 +3,12 @@
 //! nameless link; components, articles). An update
 //! of an unknown CVE creates the row with the defaults of a bare vulnerability.
 
+use crate::db::{params, Conn, OptionalExtension};
 use openti_model::observation::VulnerabilityUpdate;
 use openti_model::{Hyperlink, VulnerabilitySeverity};
-use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::sqlite::time::{opt_text, to_json};
-use crate::sqlite::write_intel::{cvss, links, text_parts, v2_band};
+use crate::engine::time::{opt_text, to_json};
+use crate::engine::write_intel::{cvss, links, text_parts, v2_band};
 use crate::{StoreError, StoreResult};
 
 fn add_links(stored: &str, new: &[Hyperlink]) -> StoreResult<String> {
@@ -26,10 +26,7 @@ fn add_links(stored: &str, new: &[Hyperlink]) -> StoreResult<String> {
 }
 
 /// Merges one update into `vulnerabilities` and its component / article tables.
-pub(super) fn vulnerability_update(
-    tx: &Transaction<'_>,
-    u: &VulnerabilityUpdate,
-) -> StoreResult<()> {
+pub(crate) fn vulnerability_update(tx: &Conn<'_>, u: &VulnerabilityUpdate) -> StoreResult<()> {
     let id = u.id.to_ascii_uppercase();
     tx.prepare_cached(
         "INSERT INTO vulnerabilities (id, severity, cwe, exploits, refs, exploits_available, active_exploits, \

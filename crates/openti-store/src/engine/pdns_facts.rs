@@ -1,13 +1,13 @@
 //! Per-fact passive DNS rows with their counts (for COF export; Graph JSON carries no counts).
 
-use rusqlite::{params, Connection};
+use crate::db::{params, Conn};
 
 use super::time;
 use crate::{PassiveDnsFact, StoreError, StoreResult};
 
 /// The forward passive DNS facts of `host` (already normalised), ordered by type and value.
-pub fn passive_dns_facts(c: &Connection, host: &str) -> StoreResult<Vec<PassiveDnsFact>> {
-    let db = |e: rusqlite::Error| StoreError::Database(e.to_string());
+pub fn passive_dns_facts(c: &Conn<'_>, host: &str) -> StoreResult<Vec<PassiveDnsFact>> {
+    let db = |e: crate::db::Error| StoreError::Database(e.to_string());
     let mut st = c
         .prepare_cached(
             "SELECT host, rtype, value, first_seen, last_seen, count FROM passive_dns \
@@ -17,12 +17,12 @@ pub fn passive_dns_facts(c: &Connection, host: &str) -> StoreResult<Vec<PassiveD
     let rows = st
         .query_map(params![host], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
                 time::col(r, 3)?,
                 time::col(r, 4)?,
-                r.get::<_, i64>(5)?,
+                r.get::<i64>(5)?,
             ))
         })
         .map_err(db)?;

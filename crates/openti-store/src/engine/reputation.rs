@@ -11,102 +11,15 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
+use crate::db::{params, Conn, OptionalExtension};
 use openti_model::evidence::{HostEvidence, ListHit, PivotEvidence, Resolution, TrackerEvidence};
 use openti_model::lists::{ip_key, ListEntry, ListKind, ListSummary, ReputationList};
 use openti_model::HostReputationRule;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::extra::host_evidence;
 use super::time::{col, now_text, to_json};
 use crate::reputation::{RescoreSet, RescoreStats, Scorer, StoredReputation};
 use crate::{StoreError, StoreResult};
-
-/// Migration 2: reputation tables and dirty-marking triggers.
-pub const SCHEMA: &str = r#"
-CREATE TABLE host_reputation (
-    host TEXT PRIMARY KEY,
-    score INTEGER NOT NULL,
-    base_malicious INTEGER NOT NULL,
-    rules TEXT NOT NULL,
-    rules_version TEXT NOT NULL,
-    computed_at TEXT NOT NULL
-);
-
-CREATE TABLE reputation_pivots (
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    host TEXT NOT NULL,
-    malicious INTEGER NOT NULL,
-    PRIMARY KEY (kind, value, host)
-) WITHOUT ROWID;
-CREATE INDEX reputation_pivots_host ON reputation_pivots(host);
-CREATE INDEX reputation_pivots_malicious ON reputation_pivots(kind, value, malicious);
-
-CREATE TABLE reputation_dirty (host TEXT PRIMARY KEY);
-
-CREATE TABLE reputation_lists (
-    list TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('block', 'allow')),
-    source TEXT NOT NULL,
-    entry TEXT NOT NULL,
-    match TEXT NOT NULL CHECK (match IN ('suffix', 'exact', 'cidr')),
-    lo BLOB,
-    hi BLOB,
-    PRIMARY KEY (list, entry)
-);
-CREATE INDEX reputation_lists_entry ON reputation_lists(entry);
-CREATE INDEX reputation_lists_lo ON reputation_lists(lo) WHERE lo IS NOT NULL;
-
-CREATE TRIGGER reputation_dirty_host_insert AFTER INSERT ON hosts BEGIN
-    INSERT INTO reputation_dirty (host) SELECT NEW.id
-        WHERE NOT EXISTS (SELECT 1 FROM reputation_dirty WHERE host = NEW.id);
-END;
-CREATE TRIGGER reputation_dirty_host_update AFTER UPDATE ON hosts BEGIN
-    INSERT INTO reputation_dirty (host) SELECT NEW.id
-        WHERE NOT EXISTS (SELECT 1 FROM reputation_dirty WHERE host = NEW.id);
-END;
-CREATE TRIGGER reputation_dirty_ip_asn AFTER UPDATE OF asn ON hosts
-WHEN NEW.is_ip AND NEW.asn IS NOT OLD.asn BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT DISTINCT host FROM passive_dns WHERE value = NEW.id AND rtype IN ('A', 'AAAA')
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = passive_dns.host);
-END;
-CREATE TRIGGER reputation_dirty_whois_insert AFTER INSERT ON whois BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = NEW.host OR registered_domain = NEW.host)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-CREATE TRIGGER reputation_dirty_whois_update AFTER UPDATE ON whois BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = NEW.host OR registered_domain = NEW.host)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-CREATE TRIGGER reputation_dirty_certificate AFTER UPDATE ON certificates BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT DISTINCT host FROM host_certificates WHERE sha1 = NEW.sha1
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = host_certificates.host);
-END;
-CREATE TRIGGER reputation_dirty_profile_indicator_insert AFTER INSERT ON profile_indicators BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = NEW.artifact_value OR registered_domain = NEW.artifact_value)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-CREATE TRIGGER reputation_dirty_profile_indicator_delete AFTER DELETE ON profile_indicators BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = OLD.artifact_value OR registered_domain = OLD.artifact_value)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-CREATE TRIGGER reputation_dirty_article_indicator_insert AFTER INSERT ON article_indicators BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = NEW.artifact_value OR registered_domain = NEW.artifact_value)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-CREATE TRIGGER reputation_dirty_article_indicator_delete AFTER DELETE ON article_indicators BEGIN
-    INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE (id = OLD.artifact_value OR registered_domain = OLD.artifact_value)
-        AND NOT EXISTS (SELECT 1 FROM reputation_dirty d WHERE d.host = hosts.id);
-END;
-"#;
 
 /// Hosts sharing a pivot value are counted up to this many.
 const PIVOT_COUNT_LIMIT: i64 = 10_000;
@@ -115,7 +28,7 @@ const EVIDENCE_ROWS: i64 = 1_000;
 
 /// Adds the reputation-specific evidence (lists, name servers, ASNs, resolutions, trackers,
 /// certificates, pivots) to `ev`.
-pub fn extend_evidence(conn: &Connection, ev: &mut HostEvidence) -> StoreResult<()> {
+pub fn extend_evidence(conn: &Conn<'_>, ev: &mut HostEvidence) -> StoreResult<()> {
     let host = ev.host.clone();
     ev.is_ip = host.parse::<IpAddr>().is_ok();
     let domain = ev.registered_domain.clone().unwrap_or_else(|| host.clone());
@@ -125,13 +38,14 @@ pub fn extend_evidence(conn: &Connection, ev: &mut HostEvidence) -> StoreResult<
     ev.allowlisted = allow;
 
     let mut ns = BTreeSet::new();
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(conn.pick(
         "SELECT j.value FROM whois w, json_each(w.nameservers) j WHERE w.host IN (?1, ?2) \
          UNION SELECT value FROM passive_dns WHERE host IN (?1, ?2) AND rtype = 'NS' LIMIT ?3",
-    )?;
-    for r in stmt.query_map(params![host, domain, EVIDENCE_ROWS], |r| {
-        r.get::<_, String>(0)
-    })? {
+        "SELECT j.value FROM whois w, jsonb_array_elements_text(w.nameservers::jsonb) AS j(value) \
+         WHERE w.host IN (?1, ?2) \
+         UNION SELECT value FROM passive_dns WHERE host IN (?1, ?2) AND rtype = 'NS' LIMIT ?3",
+    ))?;
+    for r in stmt.query_map(params![host, domain, EVIDENCE_ROWS], |r| r.get::<String>(0))? {
         ns.insert(r?);
     }
     ev.nameservers = ns.into_iter().collect();
@@ -183,21 +97,21 @@ pub fn extend_evidence(conn: &Connection, ev: &mut HostEvidence) -> StoreResult<
 
 /// For each pivot key: how many other hosts share it and which of them are malicious.
 fn pivots(
-    conn: &Connection,
+    conn: &Conn<'_>,
     host: &str,
     keys: &[(String, String)],
 ) -> StoreResult<Vec<PivotEvidence>> {
     let mut out = Vec::new();
     let mut mal = conn.prepare_cached(
         "SELECT count(*) FROM (SELECT 1 FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND malicious = 1 \
-         AND host <> ?3 LIMIT ?4)",
+         AND host <> ?3 LIMIT ?4) AS _c",
     )?;
     let mut examples = conn.prepare_cached(
         "SELECT host FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND malicious = 1 AND host <> ?3 \
          ORDER BY host LIMIT 5",
     )?;
     let mut total = conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND host <> ?3 LIMIT ?4)",
+        "SELECT count(*) FROM (SELECT 1 FROM reputation_pivots WHERE kind = ?1 AND value = ?2 AND host <> ?3 LIMIT ?4) AS _c",
     )?;
     for (kind, value) in keys {
         let m: i64 = mal.query_row(params![kind, value, host, PIVOT_COUNT_LIMIT], |r| r.get(0))?;
@@ -233,9 +147,9 @@ fn suffixes(host: &str) -> Vec<&str> {
 }
 
 /// Block and allow hits for a host.
-fn list_hits(conn: &Connection, host: &str) -> StoreResult<(Vec<ListHit>, Vec<ListHit>)> {
+fn list_hits(conn: &Conn<'_>, host: &str) -> StoreResult<(Vec<ListHit>, Vec<ListHit>)> {
     let mut hits: Vec<(String, ListHit)> = Vec::new();
-    let mut push = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+    let mut push = |r: &crate::db::Row| -> crate::db::Result<()> {
         hits.push((
             r.get(0)?,
             ListHit {
@@ -281,16 +195,19 @@ fn list_hits(conn: &Connection, host: &str) -> StoreResult<(Vec<ListHit>, Vec<Li
 
 /// Scores hosts and saves the results in one write transaction.
 pub fn rescore(
-    conn: &mut Connection,
+    conn: &Conn<'_>,
     set: &RescoreSet,
     scorer: &Scorer,
     version: &str,
 ) -> StoreResult<RescoreStats> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction(true)?;
     let hosts: Vec<String> = match set {
         RescoreSet::Hosts(h) => h.clone(),
         RescoreSet::Dirty(limit) => tx
-            .prepare_cached("SELECT host FROM reputation_dirty ORDER BY rowid LIMIT ?1")?
+            .prepare_cached(tx.pick(
+                "SELECT host FROM reputation_dirty ORDER BY rowid LIMIT ?1",
+                "SELECT host FROM reputation_dirty ORDER BY seq LIMIT ?1 FOR UPDATE SKIP LOCKED",
+            ))?
             .query_map([limit], |r| r.get(0))?
             .collect::<Result<_, _>>()?,
     };
@@ -315,8 +232,8 @@ pub fn rescore(
             dirty: false,
         });
     }
-    stats.remaining = tx.query_row("SELECT count(*) FROM reputation_dirty", [], |r| {
-        r.get::<_, i64>(0)
+    stats.remaining = tx.query_row("SELECT count(*) FROM reputation_dirty", (), |r| {
+        r.get::<i64>(0)
     })? as u64;
     tx.commit()?;
     Ok(stats)
@@ -325,7 +242,7 @@ pub fn rescore(
 /// Saves one score and the host's pivot keys; marks neighbours dirty when the host's own
 /// verdict flipped (all its keys) or, while malicious, its keys changed (the changed keys).
 fn save(
-    tx: &Transaction<'_>,
+    tx: &Conn<'_>,
     host: &str,
     scored: &crate::reputation::Scored,
     keys: &[(String, String)],
@@ -376,7 +293,7 @@ fn save(
 }
 
 /// The stored reputation of a host.
-pub fn stored(conn: &Connection, host: &str) -> StoreResult<Option<StoredReputation>> {
+pub fn stored(conn: &Conn<'_>, host: &str) -> StoreResult<Option<StoredReputation>> {
     let row = conn
         .prepare_cached(
             "SELECT score, base_malicious, rules, rules_version, computed_at, \
@@ -385,12 +302,12 @@ pub fn stored(conn: &Connection, host: &str) -> StoreResult<Option<StoredReputat
         )?
         .query_row([host], |r| {
             Ok((
-                r.get::<_, i32>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<i32>(0)?,
+                r.get::<bool>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
                 col(r, 4)?,
-                r.get::<_, bool>(5)?,
+                r.get::<bool>(5)?,
             ))
         })
         .optional()?;
@@ -411,12 +328,12 @@ pub fn stored(conn: &Connection, host: &str) -> StoreResult<Option<StoredReputat
 }
 
 /// Marks the given hosts (or, with `None`, every host) dirty; returns how many were marked.
-pub fn mark_dirty(conn: &mut Connection, hosts: Option<&[String]>) -> StoreResult<u64> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+pub fn mark_dirty(conn: &Conn<'_>, hosts: Option<&[String]>) -> StoreResult<u64> {
+    let tx = conn.transaction(true)?;
     let n = match hosts {
         None => tx.execute(
             "INSERT OR IGNORE INTO reputation_dirty (host) SELECT id FROM hosts",
-            [],
+            (),
         )?,
         Some(list) => {
             let mut stmt = tx.prepare_cached(
@@ -435,18 +352,15 @@ pub fn mark_dirty(conn: &mut Connection, hosts: Option<&[String]>) -> StoreResul
 
 /// Replaces a list (all its entries) and marks the hosts matched by its old or new entries
 /// dirty; returns how many hosts were marked.
-pub fn replace_list(conn: &mut Connection, list: &ReputationList) -> StoreResult<u64> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+pub fn replace_list(conn: &Conn<'_>, list: &ReputationList) -> StoreResult<u64> {
+    let tx = conn.transaction(true)?;
     let mut names: BTreeSet<String> = BTreeSet::new();
     let mut ranges: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     {
         let mut old = tx.prepare("SELECT entry, lo, hi FROM reputation_lists WHERE list = ?1")?;
         let mut rows = old.query([&list.name])?;
         while let Some(r) = rows.next()? {
-            match (
-                r.get::<_, Option<Vec<u8>>>(1)?,
-                r.get::<_, Option<Vec<u8>>>(2)?,
-            ) {
+            match (r.get::<Option<Vec<u8>>>(1)?, r.get::<Option<Vec<u8>>>(2)?) {
                 (Some(lo), Some(hi)) => ranges.push((lo, hi)),
                 _ => {
                     names.insert(r.get(0)?);
@@ -496,7 +410,7 @@ pub fn replace_list(conn: &mut Connection, list: &ReputationList) -> StoreResult
         let mut all = tx.prepare("SELECT id FROM hosts")?;
         let mut mark =
             tx.prepare_cached("INSERT OR IGNORE INTO reputation_dirty (host) VALUES (?1)")?;
-        let mut rows = all.query([])?;
+        let mut rows = all.query(())?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let hit = match id.parse::<IpAddr>() {
@@ -516,11 +430,11 @@ pub fn replace_list(conn: &mut Connection, list: &ReputationList) -> StoreResult
 }
 
 /// Stored lists with their sizes.
-pub fn lists(conn: &Connection) -> StoreResult<Vec<ListSummary>> {
+pub fn lists(conn: &Conn<'_>) -> StoreResult<Vec<ListSummary>> {
     let mut stmt = conn.prepare(
         "SELECT list, kind, source, count(*) FROM reputation_lists GROUP BY list, kind, source ORDER BY list",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         let kind: String = r.get(1)?;
         Ok(ListSummary {
             name: r.get(0)?,
@@ -530,7 +444,7 @@ pub fn lists(conn: &Connection) -> StoreResult<Vec<ListSummary>> {
                 ListKind::Allow
             },
             source: r.get(2)?,
-            entries: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            entries: u64::try_from(r.get::<i64>(3)?).unwrap_or(0),
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -1,13 +1,13 @@
 //! Batch aggregation of WHOIS snapshots and finished intelligence (articles, profiles,
 //! indicators, vulnerabilities).
 
+use crate::db::{params, Conn, OptionalExtension};
 use chrono::{DateTime, Utc};
 use openti_model::observation::{Contact, Cvss, IndicatorRef, Link, Text};
 use openti_model::{
     ids, ArtifactRef, CvssSummary, Hyperlink, IndicatorSource, Observation, PhysicalAddress,
     VulnerabilitySeverity, WhoisContact,
 };
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::time::{opt_text, to_json};
@@ -17,7 +17,7 @@ use crate::StoreResult;
 /// WHOIS contacts by role, in Graph's `whoisContact` shape (stored as the `contacts` JSON).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub(super) struct WhoisContacts {
+pub(crate) struct WhoisContacts {
     pub abuse: Option<WhoisContact>,
     pub admin: Option<WhoisContact>,
     pub billing: Option<WhoisContact>,
@@ -32,7 +32,7 @@ pub(super) struct WhoisContacts {
 /// is hashed into the history key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub(super) struct WhoisSnapshot {
+pub(crate) struct WhoisSnapshot {
     pub server: Option<String>,
     pub raw: Option<String>,
     pub registered: Option<DateTime<Utc>>,
@@ -68,7 +68,7 @@ fn party(c: &Option<Contact>) -> Option<String> {
 }
 
 /// Merges a WHOIS snapshot: history row per distinct content, current row = newest.
-pub(super) fn whois(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
+pub(crate) fn whois(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     let Observation::Whois {
         domain,
         server,
@@ -168,7 +168,7 @@ pub(super) fn whois(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
 }
 
 /// The artifact an indicator names.
-pub(super) fn artifact(kind: &str, value: &str) -> ArtifactRef {
+pub(crate) fn artifact(kind: &str, value: &str) -> ArtifactRef {
     match kind {
         "hostname" | "ip" => ArtifactRef::Host(value.to_string()),
         _ => ArtifactRef::Unclassified {
@@ -182,7 +182,7 @@ fn source(r: &IndicatorRef) -> &'static str {
     r.source.unwrap_or(IndicatorSource::Osint).as_str()
 }
 
-pub(super) fn text_parts(t: &Option<Text>) -> (Option<String>, Option<&'static str>) {
+pub(crate) fn text_parts(t: &Option<Text>) -> (Option<String>, Option<&'static str>) {
     match t.as_ref().map(Text::to_formatted) {
         Some(f) => (Some(f.content), Some(f.format.as_str())),
         None => (None, None),
@@ -190,7 +190,7 @@ pub(super) fn text_parts(t: &Option<Text>) -> (Option<String>, Option<&'static s
 }
 
 /// Upserts an article, replacing its embedded indicators and CVE links.
-pub(super) fn article(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
+pub(crate) fn article(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     let Observation::Article {
         id,
         title,
@@ -249,7 +249,7 @@ pub(super) fn article(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> 
     Ok(())
 }
 
-fn indicator_host(tx: &Transaction<'_>, r: &IndicatorRef, w: &W) -> StoreResult<()> {
+fn indicator_host(tx: &Conn<'_>, r: &IndicatorRef, w: &W) -> StoreResult<()> {
     if r.kind == "hostname" || r.kind == "ip" {
         touch_host(tx, &r.value, w)?;
     }
@@ -257,7 +257,7 @@ fn indicator_host(tx: &Transaction<'_>, r: &IndicatorRef, w: &W) -> StoreResult<
 }
 
 fn article_indicator(
-    tx: &Transaction<'_>,
+    tx: &Conn<'_>,
     article_id: &str,
     r: &IndicatorRef,
     embedded: bool,
@@ -275,7 +275,7 @@ fn article_indicator(
 }
 
 fn profile_indicator(
-    tx: &Transaction<'_>,
+    tx: &Conn<'_>,
     profile_id: &str,
     r: &IndicatorRef,
     embedded: bool,
@@ -295,7 +295,7 @@ fn profile_indicator(
 }
 
 /// Upserts an intelligence profile, replacing its embedded indicators.
-pub(super) fn profile(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
+pub(crate) fn profile(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     let Observation::IntelProfile {
         id,
         profile_kind,
@@ -356,7 +356,7 @@ pub(super) fn profile(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> 
 }
 
 /// Adds one indicator link to a profile or an article (merging its window).
-pub(super) fn indicator(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
+pub(crate) fn indicator(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     let Observation::Indicator {
         profile,
         article,
@@ -380,7 +380,7 @@ pub(super) fn indicator(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()
     Ok(())
 }
 
-pub(super) fn v2_band(score: f64) -> VulnerabilitySeverity {
+pub(crate) fn v2_band(score: f64) -> VulnerabilitySeverity {
     if score < 4.0 {
         VulnerabilitySeverity::Low
     } else if score < 7.0 {
@@ -390,7 +390,7 @@ pub(super) fn v2_band(score: f64) -> VulnerabilitySeverity {
     }
 }
 
-pub(super) fn cvss(
+pub(crate) fn cvss(
     c: &Option<Cvss>,
     band: fn(f64) -> VulnerabilitySeverity,
 ) -> Option<CvssSummary> {
@@ -401,7 +401,7 @@ pub(super) fn cvss(
     })
 }
 
-pub(super) fn links(l: &[Link]) -> Vec<Hyperlink> {
+pub(crate) fn links(l: &[Link]) -> Vec<Hyperlink> {
     l.iter()
         .map(|l| Hyperlink {
             name: l.name.clone(),
@@ -411,7 +411,7 @@ pub(super) fn links(l: &[Link]) -> Vec<Hyperlink> {
 }
 
 /// Upserts a vulnerability, replacing its components and article links.
-pub(super) fn vulnerability(tx: &Transaction<'_>, o: &Observation) -> StoreResult<()> {
+pub(crate) fn vulnerability(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     let Observation::Vulnerability {
         id,
         severity,

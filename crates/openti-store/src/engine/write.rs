@@ -5,10 +5,10 @@
 //! that names a host widens that host's window; every hostname below a registered domain adds
 //! a `subdomains` row and makes the registered domain a host.
 
+use crate::db::{params, Conn};
 use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered_domain};
 use openti_model::observation::{record_value_is_host, CertName};
 use openti_model::{Observation, PhysicalAddress, Seen, SslCertificateEntity};
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -30,7 +30,7 @@ pub(super) use merge_window;
 
 /// An observation window as stored text.
 #[derive(Debug, Clone, Default)]
-pub(super) struct W {
+pub(crate) struct W {
     pub first: Option<String>,
     pub last: Option<String>,
     pub count: i64,
@@ -126,34 +126,38 @@ fn already_covered(host: &str, w: &W) -> bool {
 }
 
 /// Applies one batch in one transaction.
-pub fn apply_batch(conn: &mut Connection, batch: &Batch) -> StoreResult<BatchOutcome> {
+pub fn apply_batch(conn: &Conn<'_>, batch: &Batch) -> StoreResult<BatchOutcome> {
     let _touched = TouchedScope::start();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(key) = &batch.key {
-        let seen: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM ingest_batches WHERE key = ?1)",
-            [key],
-            |r| r.get(0),
-        )?;
-        if seen {
-            return Ok(BatchOutcome::AlreadyApplied);
-        }
-    }
+    let tx = conn.transaction(true)?;
     let now = now_text();
+    if !claim_batch_key(&tx, batch, &now)? {
+        return Ok(BatchOutcome::AlreadyApplied);
+    }
     for o in &batch.observations {
         apply_one(&tx, &now, o)?;
-    }
-    if let Some(key) = &batch.key {
-        tx.prepare_cached(
-            "INSERT INTO ingest_batches (key, applied_at, observations) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![key, now, batch.observations.len() as i64])?;
     }
     tx.commit()?;
     Ok(BatchOutcome::Applied(batch.observations.len()))
 }
 
-fn apply_one(tx: &Transaction<'_>, now: &str, o: &Observation) -> StoreResult<()> {
+/// Records the batch key first, inside the batch's transaction: `false` when another
+/// transaction already applied it. A concurrent transaction inserting the same key waits on
+/// the key's unique index until this one ends, then finds it, so a batch is applied exactly
+/// once even when two processes ingest the same file at the same time.
+pub(crate) fn claim_batch_key(tx: &Conn<'_>, batch: &Batch, now: &str) -> StoreResult<bool> {
+    let Some(key) = &batch.key else {
+        return Ok(true);
+    };
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO ingest_batches (key, applied_at, observations) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO NOTHING",
+        )?
+        .execute(params![key, now, batch.observations.len() as i64])?;
+    Ok(n == 1)
+}
+
+fn apply_one(tx: &Conn<'_>, now: &str, o: &Observation) -> StoreResult<()> {
     match o {
         Observation::Dns {
             name,
@@ -361,7 +365,7 @@ fn apply_one(tx: &Transaction<'_>, now: &str, o: &Observation) -> StoreResult<()
                 "UPDATE hosts SET asn = coalesce(?2, asn), as_name = coalesce(?3, as_name), \
                  as_org = coalesce(?4, as_org), netblock = coalesce(?5, netblock), country = coalesce(?6, country), \
                  hosting_provider = coalesce(?7, hosting_provider), enriched_at = ?8 \
-                 WHERE id = ?1 AND (enriched_at IS NULL OR ?8 IS NULL OR ?8 >= enriched_at)",
+                 WHERE id = ?1 AND (enriched_at IS NULL OR CAST(?8 AS TEXT) IS NULL OR ?8 >= enriched_at)",
             )?
             .execute(params![ip, asn, as_name, as_organization, netblock, country, hosting_provider, w.last])?;
             Ok(())
@@ -375,14 +379,7 @@ fn apply_one(tx: &Transaction<'_>, now: &str, o: &Observation) -> StoreResult<()
     }
 }
 
-fn dns(
-    tx: &Transaction<'_>,
-    now: &str,
-    name: &str,
-    rtype: &str,
-    value: &str,
-    w: &W,
-) -> StoreResult<()> {
+fn dns(tx: &Conn<'_>, now: &str, name: &str, rtype: &str, value: &str, w: &W) -> StoreResult<()> {
     touch_host(tx, name, w)?;
     if record_value_is_host(rtype) {
         touch_host(tx, value, w)?;
@@ -398,13 +395,7 @@ fn dns(
     Ok(())
 }
 
-fn host_certificate(
-    tx: &Transaction<'_>,
-    host: &str,
-    sha1: &str,
-    port: u16,
-    w: &W,
-) -> StoreResult<()> {
+fn host_certificate(tx: &Conn<'_>, host: &str, sha1: &str, port: u16, w: &W) -> StoreResult<()> {
     tx.prepare_cached(concat!(
         "INSERT INTO host_certificates (host, sha1, port, first_seen, last_seen, count) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (host, sha1, port) DO UPDATE SET count = count + excluded.count, ",
@@ -419,7 +410,7 @@ fn host_certificate(
 /// Within a batch, a host whose row already covers `w` (written earlier in the same
 /// transaction) is skipped: popular hosts and registered domains recur in most batches, and
 /// the upserts they would cost change nothing.
-pub(super) fn touch_host(tx: &Transaction<'_>, host: &str, w: &W) -> StoreResult<()> {
+pub(crate) fn touch_host(tx: &Conn<'_>, host: &str, w: &W) -> StoreResult<()> {
     if already_covered(host, w) {
         return Ok(());
     }
@@ -483,7 +474,7 @@ mod tests {
         .unwrap()
     }
 
-    fn window(c: &Connection, table: &str, key: &str, host: &str) -> (String, Option<String>) {
+    fn window(c: &Conn<'_>, table: &str, key: &str, host: &str) -> (String, Option<String>) {
         let cols = if table == "hosts" {
             "first_seen, last_seen"
         } else {
@@ -499,14 +490,15 @@ mod tests {
 
     #[test]
     fn the_host_memo_skips_only_covered_windows_and_dies_with_its_batch() {
-        let mut c = Connection::open_in_memory().unwrap();
-        super::super::migrations::migrate(&mut c).unwrap();
+        let mut raw = rusqlite::Connection::open_in_memory().unwrap();
+        crate::sqlite::migrations::migrate(&mut raw).unwrap();
+        let c = Conn::Sqlite(&raw);
         let batch = |obs: Vec<Observation>| Batch {
             key: None,
             observations: obs,
         };
         apply_batch(
-            &mut c,
+            &c,
             &batch(vec![
                 dns("www.a.test", "2024-03-01T00:00:00Z", "2024-06-01T00:00:00Z"),
                 dns("www.a.test", "2024-04-01T00:00:00Z", "2024-05-01T00:00:00Z"),
@@ -525,8 +517,8 @@ mod tests {
         }))
         .unwrap();
         let new = || dns("new.b.test", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z");
-        assert!(apply_batch(&mut c, &batch(vec![new(), bad])).is_err());
-        apply_batch(&mut c, &batch(vec![new()])).unwrap();
+        assert!(apply_batch(&c, &batch(vec![new(), bad])).is_err());
+        apply_batch(&c, &batch(vec![new()])).unwrap();
         let (first, _) = window(&c, "hosts", "id", "new.b.test");
         assert_eq!(first, "2024-01-01T00:00:00.000Z");
     }

@@ -1,11 +1,10 @@
-//! Time and value conversions shared by the SQLite modules.
+//! Time and value conversions shared by the store modules.
 //!
 //! Times are stored as RFC 3339 UTC text of fixed width (`%Y-%m-%dT%H:%M:%S%.3fZ`) so that
 //! text comparison is time comparison.
 
+use crate::db::Row;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::types::Type;
-use rusqlite::Row;
 
 /// Fixed-width text of a time.
 pub fn to_text(t: DateTime<Utc>) -> String {
@@ -30,44 +29,39 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Reads an optional time column.
-pub fn col(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub fn col(row: &Row, idx: usize) -> crate::db::Result<Option<DateTime<Utc>>> {
     let text: Option<String> = row.get(idx)?;
     match text {
         None => Ok(None),
-        Some(s) => parse(&s).map(Some).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                idx,
-                Type::Text,
-                format!("bad stored time {s:?}").into(),
-            )
-        }),
+        Some(s) => parse(&s)
+            .map(Some)
+            .ok_or_else(|| crate::db::Error::conversion(idx, format!("bad stored time {s:?}"))),
     }
 }
 
 /// Reads a JSON text column into a value of type `T` (NULL → `T::default()`).
 pub fn json_col<T: serde::de::DeserializeOwned + Default>(
-    row: &Row<'_>,
+    row: &Row,
     idx: usize,
-) -> rusqlite::Result<T> {
+) -> crate::db::Result<T> {
     let text: Option<String> = row.get(idx)?;
     match text {
         None => Ok(T::default()),
-        Some(s) => serde_json::from_str(&s)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+        Some(s) => serde_json::from_str(&s).map_err(|e| crate::db::Error::conversion(idx, e)),
     }
 }
 
 /// Reads an optional JSON text column.
 pub fn json_opt<T: serde::de::DeserializeOwned>(
-    row: &Row<'_>,
+    row: &Row,
     idx: usize,
-) -> rusqlite::Result<Option<T>> {
+) -> crate::db::Result<Option<T>> {
     let text: Option<String> = row.get(idx)?;
     match text {
         None => Ok(None),
         Some(s) => serde_json::from_str(&s)
             .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+            .map_err(|e| crate::db::Error::conversion(idx, e)),
     }
 }
 

@@ -1,9 +1,9 @@
 //! Host evidence for the reputation engine, API tokens and table counts.
 
+use crate::db::{params, Conn, OptionalExtension, Row};
 use openti_model::evidence::{CertEvidence, HostEvidence, IntelListing};
 use openti_model::ids;
 use openti_model::normalize::{is_ip_text, registered_domain};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::time::{col, opt_text, to_text};
 use crate::{StoreResult, TableCounts, TokenRecord};
@@ -35,20 +35,20 @@ pub const COUNTED_TABLES: &[&str] = &[
 ];
 
 /// Row counts per table.
-pub fn counts(conn: &Connection) -> StoreResult<TableCounts> {
+pub fn counts(conn: &Conn<'_>) -> StoreResult<TableCounts> {
     let mut out = Vec::with_capacity(COUNTED_TABLES.len());
     for table in COUNTED_TABLES {
         // table names come from the fixed list above
         let n: i64 = conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM {table}"))?
-            .query_row([], |r| r.get(0))?;
+            .query_row((), |r| r.get(0))?;
         out.push((table.to_string(), u64::try_from(n).unwrap_or(0)));
     }
     Ok(out)
 }
 
 /// Facts about one host; `None` if the host is unknown.
-pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEvidence>> {
+pub fn host_evidence(conn: &Conn<'_>, host: &str) -> StoreResult<Option<HostEvidence>> {
     let row = conn
         .prepare_cached(
             "SELECT first_seen, last_seen, registrar, registered_domain FROM hosts WHERE id = ?1",
@@ -57,8 +57,8 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
             Ok((
                 col(r, 0)?,
                 col(r, 1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<Option<String>>(2)?,
+                r.get::<Option<String>>(3)?,
             ))
         })
         .optional()?;
@@ -75,9 +75,7 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
         "SELECT DISTINCT p.id, p.title FROM profile_indicators i JOIN intel_profiles p ON p.id = i.profile_id \
          WHERE i.artifact_kind IN ('hostname', 'ip') AND i.artifact_value IN (?1, ?2) ORDER BY p.title, p.id",
     )?;
-    for r in stmt.query_map(names, |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })? {
+    for r in stmt.query_map(names, |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))? {
         let (id, title) = r?;
         listed_in.push(IntelListing {
             source_kind: "intelProfile".into(),
@@ -89,9 +87,7 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
         "SELECT DISTINCT a.id, a.title FROM article_indicators i JOIN articles a ON a.id = i.article_id \
          WHERE i.artifact_kind IN ('hostname', 'ip') AND i.artifact_value IN (?1, ?2) ORDER BY a.title, a.id",
     )?;
-    for r in stmt.query_map(names, |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })? {
+    for r in stmt.query_map(names, |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))? {
         let (id, title) = r?;
         listed_in.push(IntelListing {
             source_kind: "article".into(),
@@ -105,7 +101,7 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
             "SELECT w.registered, h.registrar FROM whois w LEFT JOIN hosts h ON h.id = w.host \
              WHERE w.host IN (?1, ?2) ORDER BY (w.host = ?1) DESC LIMIT 1",
         )?
-        .query_row(names, |r| Ok((col(r, 0)?, r.get::<_, Option<String>>(1)?)))
+        .query_row(names, |r| Ok((col(r, 0)?, r.get::<Option<String>>(1)?)))
         .optional()?;
     let (registered, whois_registrar) = whois.unwrap_or((None, None));
 
@@ -115,9 +111,9 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
          WHERE c.sha1 IN (SELECT sha1 FROM host_certificates WHERE host = ?1) ORDER BY c.last_seen DESC, c.sha1",
     )?;
     let certificates = stmt
-        .query_map([host], |r: &Row<'_>| {
+        .query_map([host], |r: &Row| {
             Ok(CertEvidence {
-                id: ids::ssl_certificate(&r.get::<_, String>(0)?),
+                id: ids::ssl_certificate(&r.get::<String>(0)?),
                 issued: col(r, 1)?,
                 expires: col(r, 2)?,
                 self_signed: r.get(3)?,
@@ -176,14 +172,9 @@ pub fn host_evidence(conn: &Connection, host: &str) -> StoreResult<Option<HostEv
 
 const TOKEN_COLS: &str = "id, name, permission, created, expires, revoked";
 
-fn token(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
-    let created = col(r, 3)?.ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            rusqlite::types::Type::Null,
-            "token without creation time".into(),
-        )
-    })?;
+fn token(r: &Row) -> crate::db::Result<TokenRecord> {
+    let created =
+        col(r, 3)?.ok_or_else(|| crate::db::Error::conversion(3, "token without creation time"))?;
     Ok(TokenRecord {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -195,11 +186,7 @@ fn token(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
 }
 
 /// Stores a token by the SHA-256 hex of its secret.
-pub fn create_token(
-    conn: &mut Connection,
-    t: &TokenRecord,
-    secret_sha256: &str,
-) -> StoreResult<()> {
+pub fn create_token(conn: &Conn<'_>, t: &TokenRecord, secret_sha256: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO api_tokens (id, name, secret_sha256, permission, created, expires, revoked) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -217,7 +204,7 @@ pub fn create_token(
 }
 
 /// The token whose secret hashes to `secret_sha256`.
-pub fn find_token(conn: &Connection, secret_sha256: &str) -> StoreResult<Option<TokenRecord>> {
+pub fn find_token(conn: &Conn<'_>, secret_sha256: &str) -> StoreResult<Option<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE secret_sha256 = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -226,15 +213,15 @@ pub fn find_token(conn: &Connection, secret_sha256: &str) -> StoreResult<Option<
 }
 
 /// All tokens, oldest first.
-pub fn list_tokens(conn: &Connection) -> StoreResult<Vec<TokenRecord>> {
+pub fn list_tokens(conn: &Conn<'_>) -> StoreResult<Vec<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY created, id");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], token)?;
+    let rows = stmt.query_map((), token)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Marks a token revoked (keeping the first revocation time); false if unknown.
-pub fn revoke_token(conn: &mut Connection, id: &str) -> StoreResult<bool> {
+pub fn revoke_token(conn: &Conn<'_>, id: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("UPDATE api_tokens SET revoked = coalesce(revoked, ?2) WHERE id = ?1")?
         .execute(params![id, super::time::now_text()])?;

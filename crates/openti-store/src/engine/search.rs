@@ -1,10 +1,11 @@
-//! `$search`: free text (FTS5) on articles and profiles, `path:value` on certificates and WHOIS.
+//! `$search`: free text (SQLite FTS5, PostgreSQL tsvector) on articles and profiles,
+//! `path:value` on certificates and WHOIS.
 //!
 //! Property paths are resolved through fixed whitelists; the JSON path handed to
-//! `json_extract` is taken from the whitelist (never from the request) and bound as a
-//! parameter, as is the value.
+//! `json_extract` (SQLite) or `#>>` (PostgreSQL) is taken from the whitelist (never from the
+//! request) and bound as a parameter, as is the value.
 
-use rusqlite::types::Value as SqlValue;
+use crate::db::{Backend, Value as SqlValue};
 
 use super::read::Sel;
 use crate::{Scope, Search, StoreError, StoreResult};
@@ -52,18 +53,20 @@ const WHOIS_CONTACT_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Adds the conditions of `search` on `scope` to `sel`.
-pub(super) fn apply(scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResult<()> {
+pub(crate) fn apply(db: Backend, scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResult<()> {
     match (scope, search) {
         (Scope::Articles | Scope::VulnerabilityArticles { .. }, Search::Text(q)) => {
-            full_text(sel, "articles_fts", "a.rowid", q);
+            full_text(db, sel, "articles_fts", "a", q);
             Ok(())
         }
         (Scope::IntelProfiles, Search::Text(q)) => {
-            full_text(sel, "intel_profiles_fts", "p.rowid", q);
+            full_text(db, sel, "intel_profiles_fts", "p", q);
             Ok(())
         }
-        (Scope::SslCertificates, Search::Property { path, value }) => certificate(sel, path, value),
-        (Scope::WhoisRecords, Search::Property { path, value }) => whois(sel, path, value),
+        (Scope::SslCertificates, Search::Property { path, value }) => {
+            certificate(db, sel, path, value)
+        }
+        (Scope::WhoisRecords, Search::Property { path, value }) => whois(db, sel, path, value),
         (Scope::SslCertificates | Scope::WhoisRecords, Search::Text(_)) => {
             Err(StoreError::InvalidQuery(
                 "$search on this collection must have the form \"property:value\"".into(),
@@ -76,14 +79,61 @@ pub(super) fn apply(scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResul
 }
 
 /// Every word of `q` must occur (as a word prefix, case- and accent-insensitively) in the
-/// indexed text of the row: a match against the FTS5 table `fts` (see [`super::fts`]).
-fn full_text(sel: &mut Sel, fts: &'static str, rowid: &'static str, q: &str) {
-    match super::fts::match_query(q) {
-        Some(m) => sel.cond(
-            format!("{rowid} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"),
-            [SqlValue::Text(m)],
-        ),
+/// indexed text of the row: a match against the FTS5 table `fts` (SQLite) or the row's
+/// `fts` tsvector column (PostgreSQL), see [`super::fts`].
+fn full_text(db: Backend, sel: &mut Sel, fts: &'static str, alias: &'static str, q: &str) {
+    let cond = match db {
+        Backend::Sqlite => super::fts::match_query(q).map(|m| {
+            (
+                format!("{alias}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"),
+                m,
+            )
+        }),
+        Backend::Postgres => {
+            super::fts::tsquery(q).map(|m| (format!("{alias}.fts @@ to_tsquery('simple', ?)"), m))
+        }
+    };
+    match cond {
+        Some((sql, m)) => sel.cond(sql, [SqlValue::Text(m)]),
         None => sel.cond("1 = 0", []),
+    }
+}
+
+/// `EXISTS` over the text elements of the JSON array at `array_sql` compared with `?`.
+fn any_element(db: Backend, column: &str, key: Option<&str>) -> String {
+    match (db, key) {
+        (Backend::Sqlite, Some(k)) => format!(
+            "EXISTS (SELECT 1 FROM json_each({column}, '$.{k}') AS j WHERE lower(j.value) = lower(?))"
+        ),
+        (Backend::Sqlite, None) => format!(
+            "EXISTS (SELECT 1 FROM json_each({column}) AS j WHERE lower(j.value) = lower(?))"
+        ),
+        (Backend::Postgres, Some(k)) => format!(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(({column})::jsonb -> '{k}') AS j(value) \
+             WHERE lower(j.value) = lower(?))"
+        ),
+        (Backend::Postgres, None) => format!(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(({column})::jsonb) AS j(value) \
+             WHERE lower(j.value) = lower(?))"
+        ),
+    }
+}
+
+/// The scalar at the whitelisted JSON path `path` (`$.a.b`) of `column`, compared
+/// case-insensitively with a parameter; returns the SQL and the path parameter.
+fn json_equals(db: Backend, column: &str, path: &str) -> (String, SqlValue) {
+    match db {
+        Backend::Sqlite => (
+            format!("lower(json_extract({column}, ?)) = lower(?)"),
+            t(path),
+        ),
+        Backend::Postgres => (
+            format!("lower(({column})::jsonb #>> CAST(? AS text)::text[]) = lower(?)"),
+            t(format!(
+                "{{{}}}",
+                path.trim_start_matches("$.").replace('.', ",")
+            )),
+        ),
     }
 }
 
@@ -97,7 +147,7 @@ fn t(s: impl Into<String>) -> SqlValue {
     SqlValue::Text(s.into())
 }
 
-fn certificate(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
+fn certificate(db: Backend, sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
     let value = value.trim();
     let (root, rest) = path.split_once('/').unwrap_or((path, ""));
     if rest.is_empty() {
@@ -126,10 +176,7 @@ fn certificate(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
         return Err(unknown(path, "sslCertificates"));
     };
     if rest.eq_ignore_ascii_case("alternateNames") {
-        let sql = format!(
-            "EXISTS (SELECT 1 FROM json_each({column}, '$.alternateNames') AS j WHERE lower(j.value) = lower(?))"
-        );
-        sel.cond(sql, [t(value)]);
+        sel.cond(any_element(db, column, Some("alternateNames")), [t(value)]);
         return Ok(());
     }
     let Some((_, json_path)) = CERT_ENTITY_FIELDS
@@ -138,18 +185,16 @@ fn certificate(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
     else {
         return Err(unknown(path, "sslCertificates"));
     };
-    sel.cond(
-        format!("lower(json_extract({column}, ?)) = lower(?)"),
-        [t(*json_path), t(value)],
-    );
+    let (sql, p) = json_equals(db, column, json_path);
+    sel.cond(sql, [p, t(value)]);
     Ok(())
 }
 
-fn whois(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
+fn whois(db: Backend, sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
     let value = value.trim();
     if path.eq_ignore_ascii_case("nameservers/host/id") {
         sel.cond(
-            "EXISTS (SELECT 1 FROM json_each(whois.nameservers) AS j WHERE lower(j.value) = lower(?))",
+            any_element(db, "whois.nameservers", None),
             [t(value.trim_end_matches('.'))],
         );
         return Ok(());
@@ -164,9 +209,7 @@ fn whois(sel: &mut Sel, path: &str, value: &str) -> StoreResult<()> {
     else {
         return Err(unknown(path, "whoisRecords"));
     };
-    sel.cond(
-        "lower(json_extract(whois.contacts, ?)) = lower(?)",
-        [t(format!("$.{role}.{field}")), t(value)],
-    );
+    let (sql, p) = json_equals(db, "whois.contacts", &format!("$.{role}.{field}"));
+    sel.cond(sql, [p, t(value)]);
     Ok(())
 }

@@ -13,9 +13,9 @@
 //! * WHOIS records and WHOIS history: `lastSeenDateTime` descending, then host (and content
 //!   hash).
 
+use crate::db::Value as SqlValue;
+use crate::db::{params_from_iter, Conn, OptionalExtension, Row};
 use openti_model::ids;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::render::{self, *};
@@ -28,7 +28,7 @@ const HOST_VALUED_TYPES: &str =
 
 /// A SELECT assembled from fixed fragments; every user value is a bound parameter.
 #[derive(Clone)]
-pub(super) struct Sel {
+pub(crate) struct Sel {
     cols: &'static str,
     from: &'static str,
     conds: Vec<String>,
@@ -38,7 +38,7 @@ pub(super) struct Sel {
 }
 
 impl Sel {
-    pub(super) fn new(cols: &'static str, from: &'static str, order: &'static str) -> Self {
+    pub(crate) fn new(cols: &'static str, from: &'static str, order: &'static str) -> Self {
         Sel {
             cols,
             from,
@@ -50,7 +50,7 @@ impl Sel {
     }
 
     /// Adds a condition with its parameters (anonymous `?` placeholders, in order).
-    pub(super) fn cond(
+    pub(crate) fn cond(
         &mut self,
         sql: impl Into<String>,
         params: impl IntoIterator<Item = SqlValue>,
@@ -72,11 +72,11 @@ impl Sel {
     }
 
     /// The bound parameters of the conditions.
-    pub(super) fn params_slice(&self) -> &[SqlValue] {
+    pub(crate) fn params_slice(&self) -> &[SqlValue] {
         &self.params
     }
 
-    pub(super) fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         let mut s = format!("FROM {}", self.from);
         if !self.conds.is_empty() {
             s.push_str(" WHERE ");
@@ -100,14 +100,14 @@ struct Rows<T> {
 /// One page: `$filter` added to `sel`, keyset-ordered by `$orderby` then the scope's default
 /// order, positioned by the cursor and `$skip` (see [`odata`]).
 fn fetch<T>(
-    conn: &Connection,
+    conn: &Conn<'_>,
     q: &ListQuery,
     sel: &Sel,
-    mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    mut map: impl FnMut(&Row) -> crate::db::Result<T>,
 ) -> StoreResult<Rows<T>> {
     let mut sel = sel.clone();
-    odata::apply_filter(q, &mut sel)?;
-    let plan = odata::Plan::new(q, sel.order)?;
+    odata::apply_filter(conn.dialect(), q, &mut sel)?;
+    let plan = odata::Plan::new(conn.dialect(), q, sel.order)?;
     let body = sel.body();
     let ncols = odata::column_count(sel.cols);
     let nkeys = plan.len();
@@ -131,7 +131,7 @@ fn fetch<T>(
         _ => None,
     };
     let total = if q.count {
-        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 {body})");
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 {body}) AS _c");
         let n: i64 = conn
             .prepare_cached(&sql)?
             .query_row(params_from_iter(sel.params.iter()), |r| r.get(0))?;
@@ -166,7 +166,7 @@ fn empty(q: &ListQuery) -> Page {
 }
 
 /// The SHA-1 a certificate id (base64 of the SHA-1 hex) or raw SHA-1 stands for.
-pub(super) fn cert_sha1(id: &str) -> Option<String> {
+pub(crate) fn cert_sha1(id: &str) -> Option<String> {
     let is_sha1 = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let t = id.trim();
     if is_sha1(t) {
@@ -180,7 +180,7 @@ pub(super) fn cert_sha1(id: &str) -> Option<String> {
 }
 
 /// One page of a collection.
-pub fn list(conn: &Connection, q: &ListQuery) -> StoreResult<Page> {
+pub fn list(conn: &Conn<'_>, q: &ListQuery) -> StoreResult<Page> {
     let mut sel = match &q.scope {
         Scope::Articles => Sel::new(ARTICLE_COLS, "articles a", "a.created DESC, a.id"),
         Scope::ArticleIndicators { article } => Sel::new(
@@ -341,9 +341,9 @@ pub fn list(conn: &Connection, q: &ListQuery) -> StoreResult<Page> {
         }
     };
     if let Some(s) = &q.search {
-        search::apply(&q.scope, s, &mut sel)?;
+        search::apply(conn.backend(), &q.scope, s, &mut sel)?;
     }
-    let map: fn(&Row<'_>) -> rusqlite::Result<Value> = match &q.scope {
+    let map: fn(&Row) -> crate::db::Result<Value> = match &q.scope {
         Scope::Articles | Scope::VulnerabilityArticles { .. } => article,
         Scope::ArticleIndicators { .. } => article_indicator,
         Scope::IntelProfiles => profile,
@@ -372,7 +372,7 @@ fn no_search(q: &ListQuery) -> StoreResult<()> {
     match &q.search {
         Some(s) => {
             let mut scratch = Sel::new("", "", "");
-            search::apply(&q.scope, s, &mut scratch)
+            search::apply(crate::db::Backend::Sqlite, &q.scope, s, &mut scratch)
         }
         None => Ok(()),
     }
@@ -386,11 +386,11 @@ fn whois_record_host(id: &str) -> Option<String> {
 }
 
 fn one(
-    conn: &Connection,
+    conn: &Conn<'_>,
     cols: &str,
     from_where: &str,
     params: &[&str],
-    map: impl FnOnce(&Row<'_>) -> rusqlite::Result<Value>,
+    map: impl FnOnce(&Row) -> crate::db::Result<Value>,
 ) -> StoreResult<Option<Value>> {
     let sql = format!("SELECT {cols} FROM {from_where}");
     Ok(conn
@@ -400,12 +400,12 @@ fn one(
 }
 
 /// The current WHOIS record of a host.
-pub fn whois_current(conn: &Connection, host: &str) -> StoreResult<Option<Value>> {
+pub fn whois_current(conn: &Conn<'_>, host: &str) -> StoreResult<Option<Value>> {
     one(conn, WHOIS_COLS, "whois WHERE host = ?", &[host], whois)
 }
 
 /// One entity by id; unknown or malformed ids give `None`.
-pub fn get(conn: &Connection, kind: EntityKind, id: &str) -> StoreResult<Option<Value>> {
+pub fn get(conn: &Conn<'_>, kind: EntityKind, id: &str) -> StoreResult<Option<Value>> {
     let parts = || ids::decode_composite(id).unwrap_or_default();
     let p = parts();
     let ps: Vec<&str> = p.iter().map(String::as_str).collect();
@@ -484,7 +484,7 @@ pub fn get(conn: &Connection, kind: EntityKind, id: &str) -> StoreResult<Option<
             let row = conn
                 .prepare_cached(&sql)?
                 .query_row(
-                    rusqlite::params![host, port, protocol.to_ascii_lowercase()],
+                    crate::db::params![host, port, protocol.to_ascii_lowercase()],
                     port_row,
                 )
                 .optional()?;

@@ -1,10 +1,10 @@
 //! Rows → Graph entities. Each entity has its column list (`*_COLS`, selected in this order)
 //! and a mapper; ids always come from `openti_model::ids`.
 
+use crate::db::{params, Conn, Row};
 use chrono::Duration;
 use openti_model::observation::record_value_is_host;
 use openti_model::*;
-use rusqlite::{params, Connection, Row};
 use serde_json::Value;
 
 use super::time::{col, json_col, json_opt};
@@ -12,10 +12,10 @@ use super::write_intel::{artifact, WhoisSnapshot};
 use crate::StoreResult;
 
 fn formatted(
-    row: &Row<'_>,
+    row: &Row,
     content: usize,
     format: usize,
-) -> rusqlite::Result<Option<FormattedContent>> {
+) -> crate::db::Result<Option<FormattedContent>> {
     let c: Option<String> = row.get(content)?;
     let f: Option<String> = row.get(format)?;
     Ok(c.map(|content| FormattedContent {
@@ -27,7 +27,7 @@ fn formatted(
     }))
 }
 
-fn source(row: &Row<'_>, idx: usize) -> rusqlite::Result<IndicatorSource> {
+fn source(row: &Row, idx: usize) -> crate::db::Result<IndicatorSource> {
     let s: String = row.get(idx)?;
     Ok(IndicatorSource::parse(&s).unwrap_or(IndicatorSource::UnknownFutureValue))
 }
@@ -38,7 +38,7 @@ pub const HOST_COLS: &str =
      h.as_org, h.netblock, h.country, h.hosting_provider";
 
 /// A host row as a `hostname` / `ipAddress`.
-pub fn host(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn host(row: &Row) -> crate::db::Result<Value> {
     let id: String = row.get(0)?;
     let is_ip: bool = row.get(3)?;
     let details = if is_ip {
@@ -84,7 +84,7 @@ pub fn host(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const COMPONENT_COLS: &str = "host, name, version, category, first_seen, last_seen";
 
 /// A `hostComponent`.
-pub fn component(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn component(row: &Row) -> crate::db::Result<Value> {
     let (host, name, version, category): (String, String, String, String) =
         (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
     Ok(HostComponent {
@@ -103,7 +103,7 @@ pub fn component(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const COOKIE_COLS: &str = "host, name, domain, first_seen, last_seen";
 
 /// A `hostCookie`.
-pub fn cookie(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn cookie(row: &Row) -> crate::db::Result<Value> {
     let (host, name, domain): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostCookie {
         id: ids::host_cookie(&host, &name, &domain),
@@ -120,7 +120,7 @@ pub fn cookie(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const TRACKER_COLS: &str = "host, kind, value, first_seen, last_seen";
 
 /// A `hostTracker`.
-pub fn tracker(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn tracker(row: &Row) -> crate::db::Result<Value> {
     let (host, kind, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostTracker {
         id: ids::host_tracker(&host, &kind, &value),
@@ -137,7 +137,7 @@ pub fn tracker(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const PAIR_COLS: &str = "parent, child, link_kind, first_seen, last_seen";
 
 /// A `hostPair`.
-pub fn pair(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn pair(row: &Row) -> crate::db::Result<Value> {
     let (parent, child, link_kind): (String, String, String) =
         (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostPair {
@@ -155,7 +155,7 @@ pub fn pair(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const DNS_COLS: &str = "host, rtype, value, first_seen, last_seen, collected";
 
 /// A forward `passiveDnsRecord` (parent host = the name, artifact = the value).
-pub fn dns_forward(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn dns_forward(row: &Row) -> crate::db::Result<Value> {
     let (host, rtype, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     let artifact = if record_value_is_host(&rtype) {
         ArtifactRef::Host(value.clone())
@@ -178,7 +178,7 @@ pub fn dns_forward(row: &Row<'_>) -> rusqlite::Result<Value> {
 }
 
 /// A reverse `passiveDnsRecord` (parent host = the value that was queried, artifact = the name).
-pub fn dns_reverse(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn dns_reverse(row: &Row) -> crate::db::Result<Value> {
     let (host, rtype, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(PassiveDnsRecord {
         id: ids::passive_dns_reverse(&host, &rtype, &value),
@@ -196,7 +196,7 @@ pub fn dns_reverse(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const SUBDOMAIN_COLS: &str = "domain, sub, first_seen";
 
 /// A `subdomain`.
-pub fn subdomain(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn subdomain(row: &Row) -> crate::db::Result<Value> {
     let (domain, sub): (String, String) = (row.get(0)?, row.get(1)?);
     Ok(Subdomain {
         id: ids::subdomain(&sub, &domain),
@@ -211,7 +211,7 @@ pub const CERT_COLS: &str =
     "c.sha1, c.fingerprint, c.serial, c.issued, c.expires, c.issuer, c.subject, c.first_seen, c.last_seen";
 
 /// An `sslCertificate` struct.
-pub fn cert_struct(row: &Row<'_>) -> rusqlite::Result<SslCertificate> {
+pub fn cert_struct(row: &Row) -> crate::db::Result<SslCertificate> {
     let sha1: String = row.get(0)?;
     Ok(SslCertificate {
         id: ids::ssl_certificate(&sha1),
@@ -228,7 +228,7 @@ pub fn cert_struct(row: &Row<'_>) -> rusqlite::Result<SslCertificate> {
 }
 
 /// An `sslCertificate`.
-pub fn cert(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn cert(row: &Row) -> crate::db::Result<Value> {
     cert_struct(row).map(|c| c.to_json())
 }
 
@@ -244,7 +244,7 @@ pub struct PortRow {
 }
 
 /// Reads a port row.
-pub fn port_row(row: &Row<'_>) -> rusqlite::Result<PortRow> {
+pub fn port_row(row: &Row) -> crate::db::Result<PortRow> {
     let host: String = row.get(0)?;
     let port: u16 = row.get(1)?;
     let protocol: String = row.get(2)?;
@@ -257,7 +257,7 @@ pub fn port_row(row: &Row<'_>) -> rusqlite::Result<PortRow> {
             protocol: HostPortProtocol::parse(&protocol)
                 .unwrap_or(HostPortProtocol::UnknownFutureValue),
             status: HostPortStatus::parse(&status).unwrap_or(HostPortStatus::UnknownFutureValue),
-            times_observed: i32::try_from(row.get::<_, i64>(4)?).unwrap_or(i32::MAX),
+            times_observed: i32::try_from(row.get::<i64>(4)?).unwrap_or(i32::MAX),
             first_seen_date_time: col(row, 5)?,
             last_seen_date_time: col(row, 6)?,
             last_scan_date_time: col(row, 7)?,
@@ -274,7 +274,7 @@ pub fn port_row(row: &Row<'_>) -> rusqlite::Result<PortRow> {
 }
 
 /// Attaches banners and services to a port and renders it.
-pub fn port(conn: &Connection, p: PortRow) -> StoreResult<Value> {
+pub fn port(conn: &Conn<'_>, p: PortRow) -> StoreResult<Value> {
     let PortRow {
         mut port,
         host,
@@ -288,7 +288,7 @@ pub fn port(conn: &Connection, p: PortRow) -> StoreResult<Value> {
         Ok(HostPortBanner {
             banner: r.get(0)?,
             scan_protocol: r.get(1)?,
-            times_observed: i32::try_from(r.get::<_, i64>(2)?).unwrap_or(i32::MAX),
+            times_observed: i32::try_from(r.get::<i64>(2)?).unwrap_or(i32::MAX),
             first_seen_date_time: col(r, 3)?,
             last_seen_date_time: col(r, 4)?,
         })
@@ -338,7 +338,7 @@ pub const HOST_CERT_COLS: &str = "hc.host, hc.sha1, min(hc.first_seen), max(hc.l
 
 /// Renders one aggregated host-certificate row with its ports and inline certificate.
 pub fn host_cert(
-    conn: &Connection,
+    conn: &Conn<'_>,
     host: &str,
     sha1: &str,
     window: [Option<String>; 2],
@@ -378,9 +378,9 @@ fn whois_record(
     id: String,
     is_history: bool,
     host: String,
-    row: &Row<'_>,
+    row: &Row,
     base: usize,
-) -> rusqlite::Result<Value> {
+) -> crate::db::Result<Value> {
     let first = col(row, base)?;
     let last = col(row, base + 1)?;
     let s: WhoisSnapshot = json_col(row, base + 2)?;
@@ -419,13 +419,13 @@ fn whois_record(
 }
 
 /// A current `whoisRecord`.
-pub fn whois(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn whois(row: &Row) -> crate::db::Result<Value> {
     let host: String = row.get(0)?;
     whois_record(ids::whois_record(&host), false, host, row, 1)
 }
 
 /// A `whoisHistoryRecord`.
-pub fn whois_history(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn whois_history(row: &Row) -> crate::db::Result<Value> {
     let host: String = row.get(0)?;
     let hash: String = row.get(1)?;
     whois_record(ids::whois_history(&host, &hash), true, host, row, 2)
@@ -437,7 +437,7 @@ pub const ARTICLE_COLS: &str =
      a.featured, a.image_url, a.created, a.updated";
 
 /// An `article`.
-pub fn article(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn article(row: &Row) -> crate::db::Result<Value> {
     Ok(Article {
         id: row.get(0)?,
         created_date_time: col(row, 9)?,
@@ -456,7 +456,7 @@ pub fn article(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const ARTICLE_INDICATOR_COLS: &str = "id, source, artifact_kind, artifact_value";
 
 /// An `articleIndicator`.
-pub fn article_indicator(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn article_indicator(row: &Row) -> crate::db::Result<Value> {
     let (kind, value): (String, String) = (row.get(2)?, row.get(3)?);
     Ok(ArticleIndicator {
         id: row.get(0)?,
@@ -471,7 +471,7 @@ pub const PROFILE_COLS: &str = "p.id, p.kind, p.title, p.aliases, p.targets, p.c
      p.summary, p.summary_format, p.description, p.description_format, p.tradecraft, p.tradecraft_format";
 
 /// An `intelligenceProfile`.
-pub fn profile(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn profile(row: &Row) -> crate::db::Result<Value> {
     let kind: String = row.get(1)?;
     Ok(IntelligenceProfile {
         id: row.get(0)?,
@@ -494,7 +494,7 @@ pub const PROFILE_INDICATOR_COLS: &str =
     "id, source, artifact_kind, artifact_value, first_seen, last_seen";
 
 /// An `intelligenceProfileIndicator`.
-pub fn profile_indicator(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn profile_indicator(row: &Row) -> crate::db::Result<Value> {
     let (kind, value): (String, String) = (row.get(2)?, row.get(3)?);
     Ok(IntelligenceProfileIndicator {
         id: row.get(0)?,
@@ -512,7 +512,7 @@ pub const VULN_COLS: &str = "id, severity, priority, cvss2, cvss3, cwe, descript
      modified, published";
 
 /// A `vulnerability`.
-pub fn vulnerability(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn vulnerability(row: &Row) -> crate::db::Result<Value> {
     let sev: String = row.get(1)?;
     Ok(Vulnerability {
         id: row.get(0)?,
@@ -540,7 +540,7 @@ pub fn vulnerability(row: &Row<'_>) -> rusqlite::Result<Value> {
 pub const VULN_COMPONENT_COLS: &str = "cve, name";
 
 /// A `vulnerabilityComponent`.
-pub fn vuln_component(row: &Row<'_>) -> rusqlite::Result<Value> {
+pub fn vuln_component(row: &Row) -> crate::db::Result<Value> {
     let (cve, name): (String, String) = (row.get(0)?, row.get(1)?);
     Ok(VulnerabilityComponent {
         id: ids::vulnerability_component(&cve, &name),

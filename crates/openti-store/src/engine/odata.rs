@@ -7,40 +7,38 @@
 //! where the keys are the `$orderby` keys followed by the scope's default order (which always
 //! ends on the primary key, so the order is total and a cursor names one position).
 
+use crate::db::Row;
+use crate::db::Value as SqlValue;
 use openti_odata::CursorValue;
-use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::Row;
 
 use super::read::Sel;
 use crate::query::keyset::{self, default_keys};
 use crate::query::translate::{SortKey, Translator};
-use crate::query::{Frag, Param, Sqlite};
+use crate::query::{Dialect, Frag, Param, Sqlite};
 use crate::{ListQuery, StoreError, StoreResult};
 
-/// The dialect of this backend.
-pub(super) const DIALECT: Sqlite = Sqlite;
-
 /// A bound parameter as a SQLite value.
-pub(super) fn value(p: &Param) -> SqlValue {
+pub(crate) fn value(p: &Param) -> SqlValue {
     match p {
         Param::Null => SqlValue::Null,
-        Param::Int(i) => SqlValue::Integer(*i),
+        Param::Int(i) => SqlValue::Int(*i),
         Param::Real(r) => SqlValue::Real(*r),
         Param::Text(s) => SqlValue::Text(s.clone()),
     }
 }
 
 /// Adds the query's `$filter` to `sel`.
-pub(super) fn apply_filter(q: &ListQuery, sel: &mut Sel) -> StoreResult<()> {
+pub(crate) fn apply_filter(d: &dyn Dialect, q: &ListQuery, sel: &mut Sel) -> StoreResult<()> {
     if let Some(f) = &q.filter {
-        let frag = Translator::new(&DIALECT, &q.scope).filter(f)?;
+        let frag = Translator::new(d, &q.scope).filter(f)?;
         sel.cond(frag.sql, frag.params.iter().map(value));
     }
     Ok(())
 }
 
 /// The effective sort keys and the cursor condition of a query.
-pub(super) struct Plan {
+pub(crate) struct Plan {
+    dialect: &'static dyn Dialect,
     keys: Vec<SortKey>,
     after: Option<Frag>,
     fingerprint: String,
@@ -48,13 +46,17 @@ pub(super) struct Plan {
 
 impl Plan {
     /// Builds the plan for `q` over a scope whose default order is `default_order`.
-    pub(super) fn new(q: &ListQuery, default_order: &str) -> StoreResult<Plan> {
+    pub(crate) fn new(
+        dialect: &'static dyn Dialect,
+        q: &ListQuery,
+        default_order: &str,
+    ) -> StoreResult<Plan> {
         let mut keys = match &q.orderby {
-            Some(o) => Translator::new(&DIALECT, &q.scope).order(o)?,
+            Some(o) => Translator::new(dialect, &q.scope).order(o)?,
             None => Vec::new(),
         };
         keys.extend(default_keys(default_order));
-        let fingerprint = keyset::fingerprint(&DIALECT, q.scope.endpoint(), &keys);
+        let fingerprint = keyset::fingerprint(dialect, q.scope.endpoint(), &keys);
         let after = match &q.cursor {
             None => None,
             Some(c) => {
@@ -68,6 +70,7 @@ impl Plan {
             }
         };
         Ok(Plan {
+            dialect,
             keys,
             after,
             fingerprint,
@@ -75,12 +78,12 @@ impl Plan {
     }
 
     /// Number of sort keys.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// The cursor for a row whose key values are `values`.
-    pub(super) fn cursor(&self, values: Vec<CursorValue>) -> openti_odata::Cursor {
+    pub(crate) fn cursor(&self, values: Vec<CursorValue>) -> openti_odata::Cursor {
         openti_odata::Cursor {
             order: self.fingerprint.clone(),
             values,
@@ -88,7 +91,7 @@ impl Plan {
     }
 
     /// The page SELECT and its parameters (`cols` and `body` from the [`Sel`]).
-    pub(super) fn page_sql(
+    pub(crate) fn page_sql(
         &self,
         cols: &str,
         body: &str,
@@ -110,16 +113,16 @@ impl Plan {
             params.extend(a.params.iter().map(value));
         }
         sql.push_str(" ORDER BY ");
-        sql.push_str(&keyset::order_by(&DIALECT, &self.keys));
+        sql.push_str(&keyset::order_by(self.dialect, &self.keys));
         sql.push_str(" LIMIT ? OFFSET ?");
-        params.push(SqlValue::Integer(i64::from(top) + 1));
-        params.push(SqlValue::Integer(i64::try_from(skip).unwrap_or(i64::MAX)));
+        params.push(SqlValue::Int(i64::from(top) + 1));
+        params.push(SqlValue::Int(i64::try_from(skip).unwrap_or(i64::MAX)));
         (sql, params)
     }
 }
 
 /// Number of top-level comma-separated columns in a column list.
-pub(super) fn column_count(cols: &str) -> usize {
+pub(crate) fn column_count(cols: &str) -> usize {
     let mut depth = 0i32;
     let mut n = 1;
     for c in cols.chars() {
@@ -134,19 +137,15 @@ pub(super) fn column_count(cols: &str) -> usize {
 }
 
 /// Reads the sort-key values at `start..start + n` of a row.
-pub(super) fn key_values(
-    row: &Row<'_>,
-    start: usize,
-    n: usize,
-) -> rusqlite::Result<Vec<CursorValue>> {
+pub(crate) fn key_values(row: &Row, start: usize, n: usize) -> crate::db::Result<Vec<CursorValue>> {
     (start..start + n)
         .map(|i| {
-            Ok(match row.get_ref(i)? {
-                ValueRef::Null => CursorValue::Null,
-                ValueRef::Integer(v) => CursorValue::Int(v),
-                ValueRef::Real(v) => CursorValue::Real(v),
-                ValueRef::Text(t) => CursorValue::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => CursorValue::Text(String::from_utf8_lossy(b).into_owned()),
+            Ok(match row.value(i)? {
+                SqlValue::Null => CursorValue::Null,
+                SqlValue::Int(v) => CursorValue::Int(*v),
+                SqlValue::Real(v) => CursorValue::Real(*v),
+                SqlValue::Text(t) => CursorValue::Text(t.clone()),
+                SqlValue::Blob(b) => CursorValue::Text(String::from_utf8_lossy(b).into_owned()),
             })
         })
         .collect()
@@ -156,8 +155,8 @@ pub(super) fn key_values(
 /// what the read path would prepare. For diagnostics and benchmarks.
 pub fn explain(q: &ListQuery) -> StoreResult<(String, usize)> {
     let mut sel = Sel::new("x.id", "x", "x.id");
-    apply_filter(q, &mut sel)?;
-    let plan = Plan::new(q, "x.id")?;
+    apply_filter(&Sqlite, q, &mut sel)?;
+    let plan = Plan::new(&Sqlite, q, "x.id")?;
     let (sql, params) = plan.page_sql("x.id", &sel.body(), sel.params_slice(), q.top, q.skip);
     Ok((sql, params.len()))
 }
