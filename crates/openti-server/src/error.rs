@@ -84,6 +84,14 @@ impl From<openti_store::StoreError> for ApiError {
     fn from(e: openti_store::StoreError) -> Self {
         match e {
             openti_store::StoreError::InvalidQuery(m) => ApiError::bad_request(m),
+            openti_store::StoreError::Unavailable(m) => {
+                tracing::warn!("store unavailable: {m}");
+                ApiError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "ServiceUnavailable",
+                    message: "The database is not reachable; retry later.".into(),
+                }
+            }
             other => ApiError::internal(other),
         }
     }

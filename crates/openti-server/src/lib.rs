@@ -161,7 +161,7 @@ async fn ping() -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.counts().await {
+    match state.store.health().await {
         Ok(_) => "ready".into_response(),
         Err(e) => ApiError {
             status: axum::http::StatusCode::SERVICE_UNAVAILABLE,

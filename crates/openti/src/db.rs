@@ -1,16 +1,50 @@
-//! Opening the store named by `--database`.
+//! Opening the store named by `--database`: a SQLite file path (or `sqlite://PATH`), or a
+//! PostgreSQL URL (`postgres://user@host:5432/db`), and `openti db migrate|status`.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
+use clap::Subcommand;
+use openti_store::postgres::{PgOptions, PgStore};
 use openti_store::{SqliteStore, Store};
 
-/// Opens (creating and migrating if needed) the store at `spec`: a SQLite file path, or a
-/// `sqlite://` URL.
+/// Whether `spec` names a PostgreSQL database.
+pub fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// PostgreSQL pool settings from `OPENTI_PG_MAX_CONNECTIONS` and
+/// `OPENTI_PG_STATEMENT_TIMEOUT_SECS` (defaults: 8 connections, 60 s).
+pub fn pg_options() -> PgOptions {
+    let mut o = PgOptions::default();
+    if let Some(n) = env_u64("OPENTI_PG_MAX_CONNECTIONS") {
+        o.max_connections = n.max(1) as usize;
+    }
+    if let Some(s) = env_u64("OPENTI_PG_STATEMENT_TIMEOUT_SECS") {
+        o.statement_timeout = Duration::from_secs(s.max(1));
+    }
+    o
+}
+
+/// How long a command waits for PostgreSQL at start (`OPENTI_DATABASE_WAIT_SECS`, default 30).
+fn wait() -> Duration {
+    Duration::from_secs(env_u64("OPENTI_DATABASE_WAIT_SECS").unwrap_or(30))
+}
+
+/// Opens (creating and migrating if needed) the store at `spec`. PostgreSQL is retried with
+/// back-off for up to `OPENTI_DATABASE_WAIT_SECS`; the error names the URL (password hidden).
 pub async fn open(spec: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        bail!("--database {spec}: the PostgreSQL backend is not available in this build yet; use a SQLite file path");
+    if is_postgres(spec) {
+        let store = PgStore::connect_async(spec, pg_options(), wait())
+            .await
+            .context("opening the PostgreSQL database")?;
+        return Ok(Arc::new(store));
     }
     let path = spec.strip_prefix("sqlite://").unwrap_or(spec);
     let p = Path::new(path).to_path_buf();
@@ -19,4 +53,87 @@ pub async fn open(spec: &str) -> anyhow::Result<Arc<dyn Store>> {
         .context("opening the database")?
         .with_context(|| format!("opening database {path}"))?;
     Ok(Arc::new(store))
+}
+
+/// For `serve`: PostgreSQL is connected in the background (retrying with back-off and
+/// logging each failure) so the server starts at once and `/readyz` answers 503 until the
+/// database is reachable and migrated. SQLite opens as with [`open`].
+pub async fn open_for_serve(spec: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if !is_postgres(spec) {
+        return open(spec).await;
+    }
+    let store = PgStore::new(spec, pg_options()).context("--database")?;
+    let bg = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut delay = Duration::from_millis(200);
+        loop {
+            match bg.ensure_ready() {
+                Ok(()) => {
+                    tracing::info!("database {} ready", bg.display_url());
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!("database not ready, retrying in {delay:?}: {e}");
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    });
+    Ok(Arc::new(store))
+}
+
+/// `openti db …`.
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Apply pending schema migrations and print how many were applied.
+    Migrate {
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
+    },
+    /// Print the backend and the applied schema versions.
+    Status {
+        /// Database path (SQLite) or URL [default: ./openti.db].
+        #[arg(long, env = "OPENTI_DATABASE")]
+        database: Option<String>,
+    },
+}
+
+/// Runs `openti db …`.
+pub async fn run(cmd: DbCommand, file: &crate::config::FileConfig) -> anyhow::Result<u8> {
+    let (migrate, database) = match cmd {
+        DbCommand::Migrate { database } => (true, database),
+        DbCommand::Status { database } => (false, database),
+    };
+    let spec = crate::config::database(database, file);
+    let (backend, applied, versions) = if is_postgres(&spec) {
+        let store = PgStore::new(&spec, pg_options())?;
+        let wait = wait();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            store.wait_ready(wait)?;
+            let applied = if migrate { store.migrate_now()? } else { 0 };
+            Ok(("postgresql", applied, store.schema_versions()?))
+        })
+        .await??
+    } else {
+        let path = spec.strip_prefix("sqlite://").unwrap_or(&spec).to_string();
+        let store =
+            tokio::task::spawn_blocking(move || SqliteStore::open(Path::new(&path))).await??;
+        // opening applies pending migrations; a second run reports what is left (none)
+        let applied = if migrate { store.migrate().await? } else { 0 };
+        ("sqlite", applied, store.schema_versions().await?)
+    };
+    if migrate {
+        println!("{backend}: {applied} migration(s) applied");
+    }
+    println!(
+        "{backend}: schema versions {}",
+        versions
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(0)
 }

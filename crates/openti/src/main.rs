@@ -4,6 +4,7 @@
 //! * `openti [--config FILE] serve [--database PATH|URL] [--listen ADDR:PORT] [--demo] …`
 //! * `openti ingest [--database PATH|URL] FILE...` (`-` = standard input)
 //! * `openti token create|list|revoke`
+//! * `openti db migrate|status` (`--database` is a SQLite path or a `postgres://` URL)
 //!
 //! Readers of external formats will live under `openti import FORMAT`; active collectors get
 //! their own verbs (`collect`, `crawl`, `scan`, `whois`).
@@ -132,6 +133,11 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+    /// Database schema: `db migrate` applies pending migrations, `db status` lists them.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -214,6 +220,7 @@ fn main() -> std::process::ExitCode {
             Command::Whois(a) => hostintel::whois::run(a).await,
             Command::Enrich(a) => hostintel::enrich::run(a).await,
             Command::Token { command } => token::run(command, &file).await.map(|_| 0u8),
+            Command::Db { command } => db::run(command, &file).await,
         }
     });
     match result {

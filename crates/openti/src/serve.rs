@@ -27,7 +27,18 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         (None, false) => crate::DEFAULT_DATABASE.to_string(),
     };
-    let store = crate::db::open(&database).await?;
+    // a demo loads data at once, so it waits for the database like any other command
+    let store = if demo {
+        crate::db::open(&database).await?
+    } else {
+        crate::db::open_for_serve(&database).await?
+    };
+    let shown = if crate::db::is_postgres(&database) {
+        openti_store::postgres::redact(&database)
+    } else {
+        database.clone()
+    };
+    let database = shown;
     let mut token = None;
     if demo {
         let s = crate::demo::load(store.as_ref()).await?;

@@ -168,7 +168,7 @@ fn unbound_dnstap_to_graph() {
             "unbound-e2e",
         ])
         .args(["--listen", &format!("unix:{}", sock.display())])
-        .args(["--database", db.to_str().unwrap()])
+        .args(["--database", &db_spec(db.to_str().unwrap())])
         .env("OPENTI_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -87,7 +87,7 @@ fn configuration_precedence() {
         &cfg,
         format!(
             "database = {:?}\nlisten = \"127.0.0.1:1\"\n\n[throttle]\nrate = 0.01\nburst = 2\n",
-            db.to_str().unwrap()
+            db_spec(db.to_str().unwrap())
         ),
     )
     .unwrap();

@@ -9,6 +9,7 @@
 //! * `INSERT OR IGNORE INTO …` → `INSERT INTO … ON CONFLICT DO NOTHING`;
 //! * `a IS b` / `a IS NOT b` (null-safe comparison) → `IS NOT DISTINCT FROM` / `IS DISTINCT FROM`;
 //! * `instr(a, b)` → `strpos(a, b)`, `ifnull` → `coalesce`;
+//! * `? IS [NOT] NULL` → `CAST($N AS text) IS [NOT] NULL` (nothing to infer its type from);
 //! * in `INSERT INTO t … ON CONFLICT … DO UPDATE SET …`, bare references to `t`'s columns on
 //!   the right-hand sides are qualified as `t.col` (PostgreSQL finds them ambiguous with
 //!   `excluded.col`).
@@ -143,7 +144,13 @@ pub fn to_postgres(sql: &str, columns: &Columns) -> String {
             Tok::Placeholder(p) => {
                 let k = p.unwrap_or(next_param + 1);
                 next_param = next_param.max(k);
-                toks[i] = Tok::Other(format!("${k}"));
+                // `? IS [NOT] NULL` gives the server nothing to infer the type from
+                let tested = next_sig(&toks, i + 1).is_some_and(|j| is_kw(&toks[j], "is"));
+                toks[i] = Tok::Other(if tested {
+                    format!("CAST(${k} AS text)")
+                } else {
+                    format!("${k}")
+                });
             }
             Tok::Ident(id) => {
                 let lower = id.to_ascii_lowercase();

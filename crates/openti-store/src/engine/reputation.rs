@@ -371,8 +371,10 @@ pub fn replace_list(conn: &Conn<'_>, list: &ReputationList) -> StoreResult<u64> 
     tx.execute("DELETE FROM reputation_lists WHERE list = ?1", [&list.name])?;
     {
         let mut ins = tx.prepare(
-            "INSERT OR REPLACE INTO reputation_lists (list, kind, source, entry, match, lo, hi) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO reputation_lists (list, kind, source, entry, match, lo, hi) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (list, entry) DO UPDATE SET \
+             kind = excluded.kind, source = excluded.source, match = excluded.match, \
+             lo = excluded.lo, hi = excluded.hi",
         )?;
         for e in &list.entries {
             let (m, range) = match e {

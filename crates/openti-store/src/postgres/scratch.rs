@@ -66,6 +66,46 @@ impl ScratchDatabase {
     }
 }
 
+/// Drops scratch databases left behind by test processes that have exited (their pid, the
+/// first number in the name, no longer runs). Returns how many were dropped. Blocking; runs
+/// on its own thread.
+pub fn sweep_stale() -> usize {
+    let server = server();
+    std::thread::spawn(move || {
+        let Ok(mut admin) =
+            postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+        else {
+            return 0;
+        };
+        let Ok(rows) = admin.query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'openti\\_test\\_%'",
+            &[],
+        ) else {
+            return 0;
+        };
+        let mut n = 0;
+        for r in rows {
+            let name: String = r.get(0);
+            let pid = name
+                .trim_start_matches("openti_test_")
+                .split('_')
+                .next()
+                .unwrap_or("");
+            let alive = !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists();
+            if !alive
+                && admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .is_ok()
+            {
+                n += 1;
+            }
+        }
+        n
+    })
+    .join()
+    .unwrap_or(0)
+}
+
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         let (server, name) = (self.server.clone(), self.name.clone());

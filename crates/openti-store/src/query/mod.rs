@@ -117,6 +117,15 @@ pub trait Dialect: Send + Sync {
     /// One ORDER BY term with NULLs sorting lowest (first ascending, last descending) on
     /// every backend, which the keyset condition relies on.
     fn order_term(&self, expr: &str, desc: bool) -> String;
+    /// A numeric property's value as a number (JSON documents hold numbers as text on
+    /// PostgreSQL; SQLite's `json_extract` already returns numbers).
+    fn number(&self, e: &Frag) -> Frag {
+        e.clone()
+    }
+    /// A boolean property's value as 0/1 (JSON `true`/`false` on PostgreSQL).
+    fn flag(&self, e: &Frag) -> Frag {
+        e.clone()
+    }
     /// A date-time parameter in the stored representation.
     fn time(&self, t: DateTime<Utc>) -> Param;
     /// A boolean parameter in the stored representation.
@@ -255,6 +264,15 @@ impl Dialect for Postgres {
         } else {
             format!("{expr} ASC NULLS FIRST")
         }
+    }
+    fn number(&self, e: &Frag) -> Frag {
+        Frag::template("CAST(CAST({} AS text) AS double precision)", &[e])
+    }
+    fn flag(&self, e: &Frag) -> Frag {
+        Frag::template(
+            "(CASE CAST({} AS text) WHEN 'true' THEN 1 WHEN '1' THEN 1 WHEN 'false' THEN 0 WHEN '0' THEN 0 END)",
+            &[e],
+        )
     }
     fn time(&self, t: DateTime<Utc>) -> Param {
         Param::Text(t.to_rfc3339_opts(SecondsFormat::Millis, true))

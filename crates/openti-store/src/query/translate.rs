@@ -100,6 +100,17 @@ impl<'a> Translator<'a> {
     }
 
     fn member(&self, m: &Member, what: &str) -> StoreResult<Val> {
+        Ok(match self.member_raw(m, what)? {
+            Val::Sql(f) => Val::Sql(match m.ty {
+                EdmType::Int32 | EdmType::Int64 | EdmType::Double => self.d.number(&f),
+                EdmType::Boolean => self.d.flag(&f),
+                _ => f,
+            }),
+            other => other,
+        })
+    }
+
+    fn member_raw(&self, m: &Member, what: &str) -> StoreResult<Val> {
         let Some(var) = &m.var else {
             return match resolve(self.d, self.scope, &m.path) {
                 Some(Mapped::Scalar(f)) => Ok(Val::Sql(f)),

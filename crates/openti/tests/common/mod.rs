@@ -1,6 +1,15 @@
-//! Test harness: runs the real `openti` binary against a real SQLite file and talks to it
-//! over loopback HTTP.
+//! Test harness: runs the real `openti` binary against a real database and talks to it over
+//! loopback HTTP.
+//!
+//! The backend is SQLite (the file paths the tests name) unless `OPENTI_TEST_BACKEND=postgres`:
+//! then every distinct `--database PATH` (and `OPENTI_DATABASE`) a test passes is mapped to its
+//! own freshly created PostgreSQL database on the loopback server, so the same end-to-end
+//! suite runs unchanged on both backends. Databases of exited test processes are dropped by
+//! the next run ([`openti_store::postgres::scratch::sweep_stale`]).
 #![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -55,10 +64,67 @@ pub struct Output {
     pub stderr: String,
 }
 
+/// Whether the suite runs against PostgreSQL (`OPENTI_TEST_BACKEND=postgres`).
+pub fn postgres_backend() -> bool {
+    std::env::var("OPENTI_TEST_BACKEND").is_ok_and(|v| v.eq_ignore_ascii_case("postgres"))
+}
+
+static PG_DATABASES: Mutex<
+    Option<HashMap<String, openti_store::postgres::scratch::ScratchDatabase>>,
+> = Mutex::new(None);
+
+/// The database spec to pass for a test's SQLite `path`: the path itself, or (PostgreSQL
+/// backend) the URL of the scratch database standing for it.
+pub fn db_spec(path: &str) -> String {
+    if !postgres_backend() || path.starts_with("postgres") {
+        return path.to_string();
+    }
+    let mut guard = PG_DATABASES.lock().unwrap_or_else(|p| p.into_inner());
+    let map = guard.get_or_insert_with(|| {
+        openti_store::postgres::scratch::sweep_stale();
+        HashMap::new()
+    });
+    map.entry(path.to_string())
+        .or_insert_with(|| {
+            openti_store::postgres::scratch::ScratchDatabase::create()
+                .expect("scratch PostgreSQL database")
+        })
+        .url()
+}
+
+/// `args` with the value of every `--database` replaced by [`db_spec`].
+pub fn map_args(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(args.len());
+    for a in args {
+        if out.last().is_some_and(|p| p == "--database") {
+            out.push(db_spec(a));
+        } else if let Some(v) = a.strip_prefix("--database=") {
+            out.push(format!("--database={}", db_spec(v)));
+        } else {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
+/// `env` with `OPENTI_DATABASE` mapped by [`db_spec`].
+pub fn map_env(env: &[(&str, &str)]) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| {
+            let v = if *k == "OPENTI_DATABASE" {
+                db_spec(v)
+            } else {
+                v.to_string()
+            };
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
 /// Runs `openti ARGS` to completion.
 pub fn openti(args: &[&str]) -> Output {
     let out = Command::new(bin())
-        .args(args)
+        .args(map_args(args))
         .env("OPENTI_LOG", "warn")
         .output()
         .expect("run openti");
@@ -125,8 +191,8 @@ impl Server {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
         let mut child = Command::new(bin())
-            .args(&all)
-            .envs(env.iter().copied())
+            .args(map_args(&all))
+            .envs(map_env(env))
             .env("OPENTI_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
