@@ -1,13 +1,14 @@
-//! `$filter` / `$orderby` / keyset paging translated to SQL and run against a real SQLite
-//! store loaded with `fixtures/all-kinds.ndjson`.
+//! `$filter` / `$orderby` / keyset paging translated to SQL and run against real stores of
+//! both backends (SQLite, PostgreSQL) loaded with `fixtures/all-kinds.ndjson`.
+
+mod backends;
 
 use openti_model::Observation;
 use openti_odata::{compile, endpoint, RawOptions};
 use openti_store::*;
 use serde_json::Value;
 
-async fn loaded() -> SqliteStore {
-    let store = SqliteStore::open_in_memory().expect("open");
+async fn load(store: &dyn Store) {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/all-kinds.ndjson"
@@ -26,7 +27,6 @@ async fn loaded() -> SqliteStore {
         })
         .await
         .expect("apply");
-    store
 }
 
 fn query(scope: Scope, filter: Option<&str>, orderby: Option<&str>) -> ListQuery {
@@ -50,7 +50,7 @@ fn query(scope: Scope, filter: Option<&str>, orderby: Option<&str>) -> ListQuery
     }
 }
 
-async fn ids(store: &SqliteStore, scope: Scope, filter: &str) -> Vec<String> {
+async fn ids(store: &dyn Store, scope: Scope, filter: &str) -> Vec<String> {
     let p = store
         .list(&query(scope, Some(filter), None))
         .await
@@ -62,25 +62,30 @@ async fn ids(store: &SqliteStore, scope: Scope, filter: &str) -> Vec<String> {
         .collect()
 }
 
-async fn count(store: &SqliteStore, scope: Scope, filter: &str) -> usize {
+async fn count(store: &dyn Store, scope: Scope, filter: &str) -> usize {
     ids(store, scope, filter).await.len()
 }
 
-#[tokio::test]
-async fn filters_select_the_right_rows() {
-    let s = loaded().await;
+on_both!(
+    filters => filters_select_the_right_rows,
+    keyset => every_scope_orders_and_pages_by_keyset,
+    full_text => full_text_index_follows_upserts,
+);
+
+async fn filters_select_the_right_rows(s: &dyn Store) {
+    load(s).await;
     let v = Scope::Vulnerabilities;
     assert_eq!(
-        ids(&s, v.clone(), "cvss3Summary/score ge 10").await,
+        ids(s, v.clone(), "cvss3Summary/score ge 10").await,
         vec!["CVE-2021-44228"]
     );
-    assert_eq!(count(&s, v.clone(), "cvss3Summary/score gt 9").await, 2);
-    assert_eq!(count(&s, v.clone(), "severity eq 'critical'").await, 2);
-    assert_eq!(count(&s, v.clone(), "severity lt 'critical'").await, 0);
-    assert_eq!(count(&s, v.clone(), "severity ge 'high'").await, 2);
+    assert_eq!(count(s, v.clone(), "cvss3Summary/score gt 9").await, 2);
+    assert_eq!(count(s, v.clone(), "severity eq 'critical'").await, 2);
+    assert_eq!(count(s, v.clone(), "severity lt 'critical'").await, 0);
+    assert_eq!(count(s, v.clone(), "severity ge 'high'").await, 2);
     assert_eq!(
         count(
-            &s,
+            s,
             v.clone(),
             "commonWeaknessEnumerationIds/any(c: c eq 'CWE-119')"
         )
@@ -88,69 +93,63 @@ async fn filters_select_the_right_rows() {
         1
     );
     assert_eq!(
-        count(&s, v.clone(), "references/any(r: r/name eq 'NVD')").await,
+        count(s, v.clone(), "references/any(r: r/name eq 'NVD')").await,
         2
     );
-    assert_eq!(count(&s, v.clone(), "exploits/any()").await, 1);
+    assert_eq!(count(s, v.clone(), "exploits/any()").await, 1);
     assert_eq!(
-        count(&s, v.clone(), "exploits/any(e: contains(e/url, 'poc'))").await,
+        count(s, v.clone(), "exploits/any(e: contains(e/url, 'poc'))").await,
         1
     );
     assert_eq!(
-        count(&s, v.clone(), "references/all(r: r/url ne null)").await,
+        count(s, v.clone(), "references/all(r: r/url ne null)").await,
         2
     );
 
     let a = Scope::Articles;
+    assert_eq!(count(s, a.clone(), "tags/any(t: t eq 'phishing')").await, 1);
     assert_eq!(
-        count(&s, a.clone(), "tags/any(t: t eq 'phishing')").await,
+        count(s, a.clone(), "contains(tolower(title), 'phishing')").await,
         1
     );
     assert_eq!(
-        count(&s, a.clone(), "contains(tolower(title), 'phishing')").await,
-        1
-    );
-    assert_eq!(
-        count(&s, a.clone(), "contains(title, 'PHISHING')").await,
+        count(s, a.clone(), "contains(title, 'PHISHING')").await,
         0,
         "case-sensitive"
     );
+    assert_eq!(count(s, a.clone(), "startswith(title, 'Harvest')").await, 1);
+    assert_eq!(count(s, a.clone(), "endswith(title, 'domains')").await, 1);
+    assert_eq!(count(s, a.clone(), "endswith(title, '')").await, 2);
     assert_eq!(
-        count(&s, a.clone(), "startswith(title, 'Harvest')").await,
-        1
-    );
-    assert_eq!(count(&s, a.clone(), "endswith(title, 'domains')").await, 1);
-    assert_eq!(count(&s, a.clone(), "endswith(title, '')").await, 2);
-    assert_eq!(
-        count(&s, a.clone(), "createdDateTime ge 2024-03-01T00:00:00Z").await,
+        count(s, a.clone(), "createdDateTime ge 2024-03-01T00:00:00Z").await,
         1
     );
     assert_eq!(
         count(
-            &s,
+            s,
             a.clone(),
             "not (createdDateTime ge 2024-03-01T00:00:00Z)"
         )
         .await,
         1
     );
-    assert_eq!(count(&s, a.clone(), "title eq 'x'' OR 1=1 --'").await, 0);
-    assert_eq!(count(&s, a.clone(), "summary/format eq 'text'").await, 1);
+    assert_eq!(count(s, a.clone(), "title eq 'x'' OR 1=1 --'").await, 0);
+    assert_eq!(count(s, a.clone(), "summary/format eq 'text'").await, 1);
 
     let p = Scope::IntelProfiles;
     assert_eq!(
         count(
-            &s,
+            s,
             p.clone(),
             "countriesOrRegionsOfOrigin/any(c: c/code eq 'AQ')"
         )
         .await,
         1
     );
-    assert_eq!(count(&s, p.clone(), "kind eq 'tool'").await, 1);
+    assert_eq!(count(s, p.clone(), "kind eq 'tool'").await, 1);
     assert_eq!(
         count(
-            &s,
+            s,
             p.clone(),
             "aliases/any(a: a eq 'HERON-1') or title eq 'PaperKite'"
         )
@@ -159,7 +158,7 @@ async fn filters_select_the_right_rows() {
     );
     assert_eq!(
         count(
-            &s,
+            s,
             p.clone(),
             "countriesOrRegionsOfOrigin/all(c: c/code eq 'AQ')"
         )
@@ -173,29 +172,29 @@ async fn filters_select_the_right_rows() {
         role: PairRole::Either,
     };
     assert_eq!(
-        count(&s, pairs.clone(), "childHost/id eq 'www.example.com'").await,
+        count(s, pairs.clone(), "childHost/id eq 'www.example.com'").await,
         2
     );
     assert_eq!(
         count(
-            &s,
+            s,
             pairs.clone(),
             "parentHost/id in ('example.com', 'login.example.test')"
         )
         .await,
         2
     );
-    assert_eq!(count(&s, pairs.clone(), "linkKind ne 'redirect'").await, 3);
+    assert_eq!(count(s, pairs.clone(), "linkKind ne 'redirect'").await, 3);
 
     let ports = Scope::HostPorts { host: None };
-    assert_eq!(count(&s, ports.clone(), "status eq 'filtered'").await, 1);
+    assert_eq!(count(s, ports.clone(), "status eq 'filtered'").await, 1);
     assert_eq!(
-        count(&s, ports.clone(), "protocol eq 'udp' or port in (22, 80)").await,
+        count(s, ports.clone(), "protocol eq 'udp' or port in (22, 80)").await,
         3
     );
     assert_eq!(
         count(
-            &s,
+            s,
             ports.clone(),
             "banners/any(b: contains(b/banner, 'nginx/1.25'))"
         )
@@ -203,14 +202,14 @@ async fn filters_select_the_right_rows() {
         1
     );
     assert_eq!(
-        count(&s, ports.clone(), "mostRecentSslCertificate ne null").await,
+        count(s, ports.clone(), "mostRecentSslCertificate ne null").await,
         1
     );
 
     let certs = Scope::SslCertificates;
     assert_eq!(
         count(
-            &s,
+            s,
             certs.clone(),
             "issuer/commonName eq 'Example Test CA R1'"
         )
@@ -219,7 +218,7 @@ async fn filters_select_the_right_rows() {
     );
     assert_eq!(
         count(
-            &s,
+            s,
             certs.clone(),
             "subject/alternateNames/any(n: n eq 'mail.example.com')"
         )
@@ -230,7 +229,7 @@ async fn filters_select_the_right_rows() {
     let w = Scope::WhoisRecords;
     assert_eq!(
         count(
-            &s,
+            s,
             w.clone(),
             "nameservers/any(n: n/host/id eq 'ns1.example.org')"
         )
@@ -238,37 +237,31 @@ async fn filters_select_the_right_rows() {
         1
     );
     assert_eq!(
-        count(
-            &s,
-            w.clone(),
-            "registrant/email eq 'hostmaster@example.net'"
-        )
-        .await,
+        count(s, w.clone(), "registrant/email eq 'hostmaster@example.net'").await,
         1
     );
 
     let dns = Scope::PassiveDns { host: None };
-    let all = count(&s, dns.clone(), "recordType ne 'zzz'").await;
-    let a_rr = count(&s, dns.clone(), "recordType eq 'A'").await;
-    let not_a = count(&s, dns.clone(), "not (recordType eq 'A')").await;
+    let all = count(s, dns.clone(), "recordType ne 'zzz'").await;
+    let a_rr = count(s, dns.clone(), "recordType eq 'A'").await;
+    let not_a = count(s, dns.clone(), "not (recordType eq 'A')").await;
     assert_eq!(a_rr + not_a, all);
     // composite ids
-    let first = ids(&s, dns.clone(), "recordType eq 'NS'").await;
+    let first = ids(s, dns.clone(), "recordType eq 'NS'").await;
     assert_eq!(
-        ids(&s, dns.clone(), &format!("id eq '{}'", first[0])).await,
+        ids(s, dns.clone(), &format!("id eq '{}'", first[0])).await,
         vec![first[0].clone()]
     );
     assert_eq!(
-        count(&s, dns.clone(), &format!("id ne '{}'", first[0])).await,
+        count(s, dns.clone(), &format!("id ne '{}'", first[0])).await,
         all - 1
     );
-    assert_eq!(count(&s, dns.clone(), "id eq 'not-an-id'").await, 0);
+    assert_eq!(count(s, dns.clone(), "id eq 'not-an-id'").await, 0);
     assert!(s.list(&query(dns, Some("id gt 'x'"), None)).await.is_err());
 }
 
-#[tokio::test]
-async fn every_scope_orders_and_pages_by_keyset() {
-    let s = loaded().await;
+async fn every_scope_orders_and_pages_by_keyset(s: &dyn Store) {
+    load(s).await;
     for scope in [
         Scope::Hosts,
         Scope::PassiveDns { host: None },
@@ -339,9 +332,8 @@ fn user_values_are_bound_never_spliced() {
     assert_eq!(sql.matches('?').count(), n);
 }
 
-#[tokio::test]
-async fn full_text_index_follows_upserts() {
-    let s = loaded().await;
+async fn full_text_index_follows_upserts(s: &dyn Store) {
+    load(s).await;
     let search = |text: &str| ListQuery {
         search: Some(Search::Text(text.into())),
         ..ListQuery::new(Scope::Articles)

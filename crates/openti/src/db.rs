@@ -83,6 +83,25 @@ pub async fn open_for_serve(spec: &str) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// Runs `f` until it succeeds or fails other than "unavailable", retrying with back-off for
+/// up to `wait`. Blocking.
+fn retry_unavailable<T>(
+    wait: Duration,
+    f: impl Fn() -> openti_store::StoreResult<T>,
+) -> openti_store::StoreResult<T> {
+    let start = std::time::Instant::now();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match f() {
+            Err(openti_store::StoreError::Unavailable(_)) if start.elapsed() + delay <= wait => {
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// `openti db …`.
 #[derive(Subcommand)]
 pub enum DbCommand {
@@ -111,9 +130,16 @@ pub async fn run(cmd: DbCommand, file: &crate::config::FileConfig) -> anyhow::Re
         let store = PgStore::new(&spec, pg_options())?;
         let wait = wait();
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            store.wait_ready(wait)?;
-            let applied = if migrate { store.migrate_now()? } else { 0 };
-            Ok(("postgresql", applied, store.schema_versions()?))
+            let applied = if migrate {
+                retry_unavailable(wait, || store.migrate_now())?
+            } else {
+                0
+            };
+            Ok((
+                "postgresql",
+                applied,
+                retry_unavailable(wait, || store.schema_versions())?,
+            ))
         })
         .await??
     } else {

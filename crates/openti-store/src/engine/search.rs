@@ -89,9 +89,12 @@ fn full_text(db: Backend, sel: &mut Sel, fts: &'static str, alias: &'static str,
                 m,
             )
         }),
-        Backend::Postgres => {
-            super::fts::tsquery(q).map(|m| (format!("{alias}.fts @@ to_tsquery('simple', ?)"), m))
-        }
+        Backend::Postgres => super::fts::tsquery(q).map(|m| {
+            (
+                format!("{alias}.fts @@ to_tsquery('simple', openti_fold(?))"),
+                m,
+            )
+        }),
     };
     match cond {
         Some((sql, m)) => sel.cond(sql, [SqlValue::Text(m)]),

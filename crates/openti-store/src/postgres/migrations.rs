@@ -30,6 +30,23 @@ const MIGRATION_LOCK: i64 = 0x6f70_656e_7469_2d6d;
 pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1_SCHEMA), (2, V2_REPUTATION)];
 
 const V1_SCHEMA: &str = r#"
+-- Accent folding for full text (SQLite: unicode61 remove_diacritics). `unaccent` ships with
+-- PostgreSQL's contrib package and is a trusted extension; without it, folding is lower().
+DO $$ BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS unaccent;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'unaccent not available: full text is not accent-insensitive';
+    END;
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') THEN
+        EXECUTE 'CREATE FUNCTION openti_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE '
+            'AS $f$ SELECT unaccent(''unaccent''::regdictionary, lower(t)) $f$';
+    ELSE
+        EXECUTE 'CREATE FUNCTION openti_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE '
+            'AS $f$ SELECT lower(t) $f$';
+    END IF;
+END $$;
+
 CREATE TABLE hosts (
     id TEXT PRIMARY KEY,
     is_ip BIGINT NOT NULL,
@@ -213,10 +230,10 @@ CREATE TABLE articles (
     image_url TEXT,
     created TEXT,
     updated TEXT,
-    fts tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+    fts tsvector GENERATED ALWAYS AS (to_tsvector('simple', openti_fold(regexp_replace(
         coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(body, '') || ' ' || coalesce(tags, ''),
         '[^[:alnum:]]+', ' ', 'g'
-    ))) STORED
+    )))) STORED
 );
 CREATE INDEX articles_created ON articles(created DESC NULLS LAST, id);
 CREATE INDEX articles_fts ON articles USING gin(fts);
@@ -254,11 +271,11 @@ CREATE TABLE intel_profiles (
     description_format TEXT,
     tradecraft TEXT,
     tradecraft_format TEXT,
-    fts tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+    fts tsvector GENERATED ALWAYS AS (to_tsvector('simple', openti_fold(regexp_replace(
         coalesce(title, '') || ' ' || coalesce(aliases, '') || ' ' || coalesce(targets, '') || ' ' ||
         coalesce(summary, '') || ' ' || coalesce(description, '') || ' ' || coalesce(tradecraft, ''),
         '[^[:alnum:]]+', ' ', 'g'
-    ))) STORED
+    )))) STORED
 );
 CREATE INDEX intel_profiles_title ON intel_profiles(title, id);
 CREATE INDEX intel_profiles_fts ON intel_profiles USING gin(fts);
@@ -449,6 +466,14 @@ fn migrate_locked(conn: &Conn<'_>) -> StoreResult<usize> {
 
 /// Versions recorded in `schema_migrations`, ascending.
 pub fn applied_versions(conn: &Conn<'_>) -> StoreResult<Vec<i64>> {
+    let exists: bool = conn.query_row(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL",
+        (),
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
     Ok(conn
         .prepare("SELECT version FROM schema_migrations ORDER BY version")?
         .query_map((), |r| r.get(0))?

@@ -238,8 +238,11 @@ impl PgStore {
                         let mut s = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
                         s.open -= 1;
                         self.inner.freed.notify_one();
+                        let cause = std::error::Error::source(&e)
+                            .map(|c| format!(": {c}"))
+                            .unwrap_or_default();
                         Err(StoreError::Unavailable(format!(
-                            "cannot connect to {}: {e}",
+                            "cannot connect to {}: {e}{cause}",
                             self.inner.display
                         )))
                     }
