@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 pub enum Backend {
     /// An embedded SQLite file.
     Sqlite(PathBuf),
-    /// A PostgreSQL URL (the backend is not in `openti` yet; runs fail at ingest until it is).
+    /// A PostgreSQL URL; the database is dropped and created again before each ingest repeat.
     Postgres(String),
 }
 
@@ -55,8 +55,7 @@ impl Backend {
         ]
     }
 
-    /// Empties the database before an ingest repeat. For PostgreSQL the database must be
-    /// given empty (a reset verb will come with the backend).
+    /// Empties the database before an ingest repeat (PostgreSQL: drop and create again).
     pub fn reset(&self) -> anyhow::Result<()> {
         match self {
             Backend::Sqlite(p) => {
@@ -71,11 +70,12 @@ impl Backend {
                 }
                 Ok(())
             }
-            Backend::Postgres(_) => Ok(()),
+            Backend::Postgres(url) => openti_store::postgres::scratch::recreate_database(url)
+                .map_err(|e| anyhow::anyhow!("resetting the benchmark database: {e}")),
         }
     }
 
-    /// Bytes on disk (database file plus WAL); `None` for a database server.
+    /// Bytes on disk (database file plus WAL; PostgreSQL: `pg_database_size`).
     pub fn size(&self) -> Option<u64> {
         match self {
             Backend::Sqlite(p) => Some(
@@ -85,7 +85,7 @@ impl Backend {
                     .map(|m| m.len())
                     .sum(),
             ),
-            Backend::Postgres(_) => None,
+            Backend::Postgres(url) => openti_store::postgres::scratch::database_size(url),
         }
     }
 }
@@ -93,7 +93,14 @@ impl Backend {
 /// Runs `openti ingest --json` and returns the number of accepted observations.
 pub fn ingest(openti: &Path, db: &Backend, file: &Path, batch_size: usize) -> anyhow::Result<u64> {
     let out = Command::new(openti)
-        .args(["ingest", "--json", "--database", &db.spec(), "--batch-size"])
+        .args([
+            "ingest",
+            "--json",
+            "--no-reputation",
+            "--database",
+            &db.spec(),
+            "--batch-size",
+        ])
         .arg(batch_size.to_string())
         .arg(file)
         .env("OPENTI_LOG", "warn")

@@ -4,7 +4,6 @@
 mod contract;
 
 use openti_store::*;
-use serde_json::Value;
 
 fn temp_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");

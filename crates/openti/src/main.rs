@@ -91,6 +91,10 @@ enum Command {
         /// Print the summary as JSON on standard output.
         #[arg(long)]
         json: bool,
+        /// Do not rescore changed hosts after the ingest (a running `openti serve` rescores
+        /// them in the background).
+        #[arg(long)]
+        no_reputation: bool,
         /// Input files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -202,11 +206,14 @@ fn main() -> std::process::ExitCode {
                 database,
                 batch_size,
                 json,
+                no_reputation,
                 files,
             } => {
                 let database = config::database(database, &file);
                 let code = ingest::run(&database, batch_size, json, &files).await?;
-                reputation::after_ingest(&database).await?;
+                if !no_reputation {
+                    reputation::after_ingest(&database).await?;
+                }
                 Ok(code)
             }
             Command::Import { format } => import::run(format).await,

@@ -111,6 +111,20 @@ impl PgConn {
         Ok(self.client.execute(&stmt, &refs)? as usize)
     }
 
+    /// Runs a PostgreSQL statement as written (no rewrite) with driver-typed parameters
+    /// (arrays for bulk writes); prepared once per connection.
+    pub fn execute_raw(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let stmt = match self.statements.get(sql) {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.client.prepare(sql)?;
+                self.statements.insert(sql.to_string(), s.clone());
+                s
+            }
+        };
+        Ok(self.client.execute(&stmt, params)?)
+    }
+
     /// Runs a query; returns its rows.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;

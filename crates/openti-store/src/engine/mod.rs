@@ -6,6 +6,7 @@
 //! A backend provides connections through [`Pool`]; [`impl_store!`](crate::impl_store)
 //! implements [`crate::Store`] for it by running these functions on a blocking thread.
 
+pub(crate) mod dns_rows;
 pub(crate) mod extra;
 pub(crate) mod fts;
 pub(crate) mod ip_hosts;

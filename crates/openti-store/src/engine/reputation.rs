@@ -51,8 +51,9 @@ pub fn extend_evidence(conn: &Conn<'_>, ev: &mut HostEvidence) -> StoreResult<()
     ev.nameservers = ns.into_iter().collect();
 
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT h.asn FROM hosts h WHERE h.asn IS NOT NULL AND (h.id = ?1 OR h.id IN \
-         (SELECT value FROM passive_dns WHERE host = ?1 AND rtype IN ('A', 'AAAA'))) ORDER BY h.asn LIMIT ?2",
+        "SELECT asn FROM hosts WHERE id = ?1 AND asn IS NOT NULL \
+         UNION SELECT h.asn FROM passive_dns p JOIN hosts h ON h.id = p.value \
+         WHERE p.host = ?1 AND p.rtype IN ('A', 'AAAA') AND h.asn IS NOT NULL ORDER BY 1 LIMIT ?2",
     )?;
     ev.asns = stmt
         .query_map(params![host, EVIDENCE_ROWS], |r| r.get(0))?

@@ -7,7 +7,7 @@
 
 use crate::db::{params, Conn};
 use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered_domain};
-use openti_model::observation::{record_value_is_host, CertName};
+use openti_model::observation::CertName;
 use openti_model::{Observation, PhysicalAddress, Seen, SslCertificateEntity};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -133,9 +133,20 @@ pub fn apply_batch(conn: &Conn<'_>, batch: &Batch) -> StoreResult<BatchOutcome> 
     if !claim_batch_key(&tx, batch, &now)? {
         return Ok(BatchOutcome::AlreadyApplied);
     }
+    let mut dns = super::dns_rows::DnsRows::default();
     for o in &batch.observations {
-        apply_one(&tx, &now, o)?;
+        match o {
+            Observation::Dns {
+                name,
+                record_type,
+                value,
+                seen,
+                ..
+            } => dns.add(name, record_type, value, &W::of(seen)),
+            other => apply_one(&tx, other)?,
+        }
     }
+    dns.write(&tx, &now)?;
     tx.commit()?;
     Ok(BatchOutcome::Applied(batch.observations.len()))
 }
@@ -157,15 +168,10 @@ pub(crate) fn claim_batch_key(tx: &Conn<'_>, batch: &Batch, now: &str) -> StoreR
     Ok(n == 1)
 }
 
-fn apply_one(tx: &Conn<'_>, now: &str, o: &Observation) -> StoreResult<()> {
+fn apply_one(tx: &Conn<'_>, o: &Observation) -> StoreResult<()> {
     match o {
-        Observation::Dns {
-            name,
-            record_type,
-            value,
-            seen,
-            ..
-        } => dns(tx, now, name, record_type, value, &W::of(seen)),
+        // aggregated per batch in apply_batch (see dns_rows)
+        Observation::Dns { .. } => Ok(()),
         Observation::Component {
             host,
             component,
@@ -377,22 +383,6 @@ fn apply_one(tx: &Conn<'_>, now: &str, o: &Observation) -> StoreResult<()> {
         Observation::Vulnerability { .. } => write_intel::vulnerability(tx, o),
         Observation::VulnerabilityUpdate(u) => write_vuln::vulnerability_update(tx, u),
     }
-}
-
-fn dns(tx: &Conn<'_>, now: &str, name: &str, rtype: &str, value: &str, w: &W) -> StoreResult<()> {
-    touch_host(tx, name, w)?;
-    if record_value_is_host(rtype) {
-        touch_host(tx, value, w)?;
-    }
-    tx.prepare_cached(concat!(
-        "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (host, rtype, value) DO UPDATE SET \
-         count = count + excluded.count, \
-         collected = max(coalesce(collected, excluded.collected), excluded.collected), ",
-        merge_window!()
-    ))?
-    .execute(params![name, rtype, value, w.first, w.last, w.count, now])?;
-    Ok(())
 }
 
 fn host_certificate(tx: &Conn<'_>, host: &str, sha1: &str, port: u16, w: &W) -> StoreResult<()> {

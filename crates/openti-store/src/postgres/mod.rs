@@ -310,7 +310,7 @@ impl Pool for PgStore {
     }
 }
 
-crate::impl_store!(PgStore, bulk::apply_batch);
+crate::impl_store!(PgStore, crate::engine::write::apply_batch);
 
 #[cfg(test)]
 mod tests {

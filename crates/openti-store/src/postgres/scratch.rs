@@ -120,3 +120,70 @@ impl Drop for ScratchDatabase {
         .join();
     }
 }
+
+/// Splits `postgres://…/name?opts` into the server part, the database name and the options.
+fn split_url(url: &str) -> Option<(String, String, String)> {
+    let (base, opts) = match url.split_once('?') {
+        Some((b, o)) => (b, format!("?{o}")),
+        None => (url, String::new()),
+    };
+    let slash = base.rfind('/')?;
+    if base[..slash].ends_with('/') {
+        return None; // no database name
+    }
+    let name = &base[slash + 1..];
+    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ok.then(|| (base[..slash].to_string(), name.to_string(), opts))
+}
+
+/// Drops and creates again the database named by `url` (a benchmark's fresh start). The name
+/// must be letters, digits and `_`. Blocking; runs on its own thread.
+pub fn recreate_database(url: &str) -> Result<(), String> {
+    let (server, name, opts) =
+        split_url(url).ok_or_else(|| format!("{url}: expected postgres://…/NAME"))?;
+    std::thread::spawn(move || {
+        let mut admin =
+            postgres::Client::connect(&format!("{server}/postgres{opts}"), postgres::NoTls)
+                .map_err(|e| format!("cannot reach {server}: {e}"))?;
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .and_then(|_| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+            .map_err(|e| format!("cannot recreate {name}: {e}"))
+    })
+    .join()
+    .map_err(|_| "thread panicked".to_string())?
+}
+
+/// `pg_database_size` of the database named by `url`. Blocking; runs on its own thread.
+pub fn database_size(url: &str) -> Option<u64> {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).ok()?;
+        let row = c
+            .query_one("SELECT pg_database_size(current_database())", &[])
+            .ok()?;
+        u64::try_from(row.get::<_, i64>(0)).ok()
+    })
+    .join()
+    .ok()
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn urls_split_into_server_name_and_options() {
+        assert_eq!(
+            split_url("postgres://u@h:5432/bench_5m?sslmode=disable"),
+            Some((
+                "postgres://u@h:5432".into(),
+                "bench_5m".into(),
+                "?sslmode=disable".into()
+            ))
+        );
+        assert_eq!(split_url("postgres://u@h:5432/x;drop"), None);
+        assert_eq!(split_url("postgres://h"), None);
+    }
+}
