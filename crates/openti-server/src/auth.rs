@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::oidc::looks_like_jwt;
 use crate::throttle::retry_after_secs;
 use crate::AppState;
+use openti_store::TokenRecord;
 
 /// Graph's read permission.
 pub const READ: &str = "ThreatIntelligence.Read.All";
@@ -80,12 +81,20 @@ async fn authenticate(state: &AppState, header: Option<String>) -> Result<Princi
             ApiError::unauthorized(e.to_string())
         });
     }
-    let record = state
-        .store
-        .find_token(&hash_secret(secret))
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::unauthorized("Access token is invalid."))?;
+    let hash = hash_secret(secret);
+    let record = match state.services.tokens.get(&hash) {
+        Some(r) => r,
+        None => {
+            let r = state
+                .store
+                .find_token(&hash)
+                .await
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::unauthorized("Access token is invalid."))?;
+            state.services.tokens.put(hash, r.clone());
+            r
+        }
+    };
     if record.revoked.is_some() {
         return Err(ApiError::unauthorized("Access token has been revoked."));
     }
@@ -155,4 +164,37 @@ pub async fn require_read_write(
     next: Next,
 ) -> Response {
     check(state, req, next, READ_WRITE).await
+}
+
+/// How long a verified token record is reused without asking the store again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+/// Most cached token records (the cache is emptied when full).
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Token records found in the store in the last [`TOKEN_CACHE_TTL`], by secret hash: a busy
+/// client costs one store lookup per TTL instead of one per request. A revocation or expiry
+/// therefore takes effect within the TTL on every server process. Unknown secrets are never
+/// cached, so a token works as soon as it is created.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, TokenRecord)>>,
+}
+
+impl TokenCache {
+    /// A fresh cached record for `hash`.
+    pub fn get(&self, hash: &str) -> Option<TokenRecord> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(at, _)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Remembers a record found in the store.
+    pub fn put(&self, hash: String, record: TokenRecord) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= TOKEN_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(hash, (std::time::Instant::now(), record));
+    }
 }

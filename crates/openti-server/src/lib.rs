@@ -68,6 +68,8 @@ pub struct Services {
     pub throttle: throttle::Throttle,
     /// Request metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Recently verified API tokens (see [`auth::TokenCache`]).
+    pub tokens: auth::TokenCache,
 }
 
 /// Shared application state.
@@ -88,6 +90,7 @@ impl AppState {
             jwt: config.oidc.clone().map(oidc::JwtValidator::new),
             throttle: throttle::Throttle::new(config.throttle),
             metrics: Arc::new(metrics::Metrics::default()),
+            tokens: auth::TokenCache::default(),
         };
         AppState {
             store,

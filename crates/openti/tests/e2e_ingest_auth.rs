@@ -163,13 +163,30 @@ fn auth_errors_and_headers() {
         openti(&["token", "revoke", "--database", db.to_str().unwrap(), &id]).code,
         0
     );
-    s.request(
-        "GET",
-        "/v1.0/security/threatIntelligence/hosts/example.com",
-        Some(&reader),
-        None,
-    )
-    .graph_error(401);
+    // Verified tokens are cached for TOKEN_CACHE_TTL (5 s): the revocation takes effect
+    // within it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let r = s.request(
+            "GET",
+            "/v1.0/security/threatIntelligence/hosts/example.com",
+            Some(&reader),
+            None,
+        );
+        if r.status == 401 {
+            r.graph_error(401);
+            break;
+        }
+        assert_eq!(
+            r.status, 200,
+            "before the cache expires the token still works"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "revocation not effective after the cache TTL"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     let short = openti(&[
         "token",
         "create",

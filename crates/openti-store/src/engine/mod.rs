@@ -33,6 +33,63 @@ pub trait Pool: Clone + Send + Sync + 'static {
     /// Runs `f` on a write connection; `f` is a whole transaction, which a backend may run
     /// again after a conflict with a concurrent writer.
     fn with_write<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T>;
+    /// How many write transactions may usefully run at once (SQLite: one writer).
+    fn write_parallelism(&self) -> usize {
+        1
+    }
+}
+
+/// Rescores on up to [`Pool::write_parallelism`] connections at once: a dirty queue is shared
+/// (each worker takes its own hosts, PostgreSQL `FOR UPDATE SKIP LOCKED`), an explicit host
+/// list is split. Statistics are summed; `remaining` is the smallest any worker saw last.
+pub(crate) async fn rescore<P: Pool>(
+    pool: &P,
+    set: crate::reputation::RescoreSet,
+    scorer: crate::reputation::Scorer,
+    version: String,
+) -> StoreResult<crate::reputation::RescoreStats> {
+    use crate::reputation::{RescoreSet, RescoreStats};
+    let n = pool.write_parallelism().max(1);
+    let parts: Vec<RescoreSet> = match set {
+        RescoreSet::Dirty(limit) if n > 1 && limit >= 2 * n as u32 => (0..n)
+            .map(|_| RescoreSet::Dirty(limit / n as u32))
+            .collect(),
+        RescoreSet::Hosts(h) if n > 1 && h.len() >= 2 * n => h
+            .chunks(h.len().div_ceil(n))
+            .map(|c| RescoreSet::Hosts(c.to_vec()))
+            .collect(),
+        other => vec![other],
+    };
+    let mut tasks = Vec::new();
+    for part in parts {
+        let (scorer, version) = (std::sync::Arc::clone(&scorer), version.clone());
+        tasks.push(tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                write(&pool, move |c| {
+                    reputation::rescore(c, &part, &scorer, &version)
+                })
+                .await
+            }
+        }));
+    }
+    let mut total = RescoreStats {
+        remaining: u64::MAX,
+        ..RescoreStats::default()
+    };
+    for t in tasks {
+        let s = t
+            .await
+            .map_err(|e| crate::StoreError::Database(format!("rescore task failed: {e}")))??;
+        total.scored += s.scored;
+        total.neighbours_marked += s.neighbours_marked;
+        total.remaining = total.remaining.min(s.remaining);
+        total.results.extend(s.results);
+    }
+    if total.remaining == u64::MAX {
+        total.remaining = 0;
+    }
+    Ok(total)
 }
 
 /// Runs `f` on a read connection of `pool` on tokio's blocking pool.
@@ -116,11 +173,7 @@ macro_rules! impl_store {
                 scorer: $crate::reputation::Scorer,
                 version: &str,
             ) -> $crate::StoreResult<$crate::reputation::RescoreStats> {
-                let version = version.to_string();
-                $crate::engine::write(self, move |c| {
-                    $crate::engine::reputation::rescore(c, &set, &scorer, &version)
-                })
-                .await
+                $crate::engine::rescore(self, set, scorer, version.to_string()).await
             }
 
             async fn stored_reputation(

@@ -290,6 +290,11 @@ impl PgStore {
 }
 
 impl Pool for PgStore {
+    fn write_parallelism(&self) -> usize {
+        // leave connections for the API while a rescore runs
+        (self.inner.options.max_connections / 2).clamp(1, 4)
+    }
+
     fn with_read<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T> {
         self.ensure_ready()?;
         self.with_conn(f)
