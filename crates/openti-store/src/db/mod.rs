@@ -98,10 +98,26 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the database is (temporarily) not serving: connection lost or refused, server
+    /// shutting down, statement cancelled by `statement_timeout`.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Postgres(_) => true,
+            Error::PostgresState { code, .. } => {
+                code.starts_with("08") || code.starts_with("57P") || code == "57014"
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<Error> for StoreError {
     fn from(e: Error) -> Self {
         if e.is_retryable() {
             StoreError::Conflict(e.to_string())
+        } else if e.is_unavailable() {
+            StoreError::Unavailable(e.to_string())
         } else {
             StoreError::Database(e.to_string())
         }

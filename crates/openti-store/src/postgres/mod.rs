@@ -117,12 +117,18 @@ impl PgStore {
             path: display.clone(),
             message: format!("bad PostgreSQL URL: {e}"),
         })?;
-        config.connect_timeout(options.connect_timeout);
+        // settings given in the URL win over the defaults
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
         if config.get_application_name().is_none() {
             config.application_name("openti");
         }
         let ms = options.statement_timeout.as_millis();
-        config.options(&format!("-c statement_timeout={ms}"));
+        let url_options = config.get_options().unwrap_or("").to_string();
+        if !url_options.contains("statement_timeout") {
+            config.options(&format!("-c statement_timeout={ms} {url_options}"));
+        }
         Ok(PgStore {
             inner: Arc::new(Inner {
                 config,
@@ -297,7 +303,11 @@ impl Pool for PgStore {
 
     fn with_read<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T> {
         self.ensure_ready()?;
-        self.with_conn(f)
+        match self.with_conn(&f) {
+            // a pooled connection the server closed (restart, failover): once more on a new one
+            Err(StoreError::Unavailable(_)) => self.with_conn(&f),
+            other => other,
+        }
     }
 
     fn with_write<T>(&self, f: impl Fn(&Conn<'_>) -> StoreResult<T>) -> StoreResult<T> {
