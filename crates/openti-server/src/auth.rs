@@ -89,7 +89,7 @@ async fn authenticate(state: &AppState, header: Option<String>) -> Result<Princi
                 .store
                 .find_token(&hash)
                 .await
-                .map_err(ApiError::internal)?
+                .map_err(ApiError::from)?
                 .ok_or_else(|| ApiError::unauthorized("Access token is invalid."))?;
             state.services.tokens.put(hash, r.clone());
             r

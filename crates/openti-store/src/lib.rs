@@ -1,5 +1,6 @@
-//! The store: one [`Store`] trait with a SQLite backend (embedded default) and, next, a
-//! PostgreSQL backend. Both pass one shared contract test suite.
+//! The store: one [`Store`] trait with two backends, embedded SQLite ([`SqliteStore`], the
+//! default) and PostgreSQL ([`PgStore`]), both running the same logic ([`engine`]) over one
+//! connection interface ([`db`]). Both pass one shared contract test suite.
 //!
 //! The store is the only place that speaks SQL. It receives normalised
 //! [`Observation`]s in batches and aggregates them into Graph entities (first seen = min,

@@ -1,5 +1,6 @@
 //! The store's logic, written once over [`crate::db::Conn`] and shared by both backends:
-//! `write`/`write_intel` (batch aggregation), `read` (collections and single entities),
+//! `write`/`write_intel`/`write_vuln` (batch aggregation), `dns_rows` (passive DNS merged per
+//! batch before it is written), `read` (collections and single entities),
 //! `render` (rows → Graph entities), `search` (`$search`, full text via `fts`), `extra`
 //! (evidence, tokens, counts), `reputation` (scores, pivots, lists).
 //!

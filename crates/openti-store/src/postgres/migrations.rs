@@ -38,9 +38,16 @@ DO $$ BEGIN
     EXCEPTION WHEN OTHERS THEN
         RAISE NOTICE 'unaccent not available: full text is not accent-insensitive';
     END;
+    -- schema-qualified, so the function works under any search_path (pg_restore uses an
+    -- empty one)
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'unaccent') THEN
-        EXECUTE 'CREATE FUNCTION openti_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE '
-            'AS $f$ SELECT unaccent(''unaccent''::regdictionary, lower(t)) $f$';
+        EXECUTE format(
+            'CREATE FUNCTION openti_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE '
+            'AS $f$ SELECT %I.unaccent(%L::regdictionary, lower(t)) $f$',
+            (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+             WHERE e.extname = 'unaccent'),
+            (SELECT quote_ident(n.nspname) || '.unaccent' FROM pg_extension e
+             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'));
     ELSE
         EXECUTE 'CREATE FUNCTION openti_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE '
             'AS $f$ SELECT lower(t) $f$';
