@@ -28,8 +28,8 @@ pub struct RunArgs {
     /// Generator seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Database: a SQLite path (default: OUT/bench-ROWS.db) or, once the backend exists,
-    /// a `postgres://` URL of an empty database.
+    /// Database: a SQLite path (default: OUT/bench-ROWS.db) or a `postgres://…/NAME` URL
+    /// (the database NAME is dropped and created again before each ingest repeat).
     #[arg(long)]
     pub database: Option<String>,
     /// The `openti` binary to measure.

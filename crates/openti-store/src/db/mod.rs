@@ -10,6 +10,7 @@
 //! Values cross the interface as [`Value`]s (NULL, integer, real, text, blob); rows are read
 //! into owned [`Row`]s, so a row closure may issue further statements on the same connection.
 
+mod pending;
 pub mod pg;
 mod rewrite;
 

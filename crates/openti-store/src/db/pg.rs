@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::{Client, Statement};
 
+use super::pending::{Hold, Pending, Upsert};
 use super::rewrite::{self, Columns};
 use super::{Error, Result, Row, Value};
 
@@ -19,6 +20,12 @@ pub struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
     columns: Option<Columns>,
+    /// Inside an explicit transaction (upserts may be held back).
+    in_tx: bool,
+    /// Upserts held back ([`super::pending`]).
+    pending: Pending,
+    /// Portable SQL → its upsert shape (`None`: not bufferable).
+    shapes: HashMap<String, Option<Upsert>>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -51,6 +58,9 @@ impl PgConn {
             client,
             statements: HashMap::new(),
             columns: None,
+            in_tx: false,
+            pending: Pending::default(),
+            shapes: HashMap::new(),
         }
     }
 
@@ -104,8 +114,47 @@ impl PgConn {
         Ok(stmt)
     }
 
-    /// Runs a statement; returns the number of changed rows.
+    /// Sends the held upserts (see [`super::pending`]).
+    pub fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunks = self.pending.drain();
+        self.send(chunks)
+    }
+
+    fn send(&mut self, chunks: Vec<(String, Vec<Value>)>) -> Result<()> {
+        for (sql, params) in chunks {
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
+            self.client.execute(sql.as_str(), &refs)?;
+        }
+        Ok(())
+    }
+
+    /// The upsert shape of portable `sql`, if it can be held back.
+    fn shape(&mut self, sql: &str) -> Result<Option<Upsert>> {
+        if let Some(s) = self.shapes.get(sql) {
+            return Ok(s.clone());
+        }
+        let shape = Upsert::parse(&rewrite::to_postgres(sql, self.columns()?));
+        self.shapes.insert(sql.to_string(), shape.clone());
+        Ok(shape)
+    }
+
+    /// Runs a statement; returns the number of changed rows (an upsert held back inside a
+    /// transaction reports one).
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
+        if self.in_tx {
+            if let Some(shape) = self.shape(sql)? {
+                if let Hold::FlushFirst(n) = self.pending.hold(sql, &shape, params) {
+                    let chunks = self.pending.drain_first(n);
+                    self.send(chunks)?;
+                    let _ = self.pending.hold(sql, &shape, params);
+                }
+                return Ok(1);
+            }
+        }
+        self.flush()?;
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         Ok(self.client.execute(&stmt, &refs)? as usize)
@@ -114,6 +163,7 @@ impl PgConn {
     /// Runs a PostgreSQL statement as written (no rewrite) with driver-typed parameters
     /// (arrays for bulk writes); prepared once per connection.
     pub fn execute_raw(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.flush()?;
         let stmt = match self.statements.get(sql) {
             Some(s) => s.clone(),
             None => {
@@ -127,6 +177,7 @@ impl PgConn {
 
     /// Runs a query; returns its rows.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        self.flush()?;
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let rows = self.client.query(&stmt, &refs)?;
@@ -147,14 +198,35 @@ impl PgConn {
     /// Runs a script (no parameters). Forgets cached statements and the column catalogue when
     /// the script may change the schema.
     pub fn batch(&mut self, sql: &str) -> Result<()> {
+        let head: String = sql
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if head == "ROLLBACK" {
+            self.pending.clear();
+            self.in_tx = false;
+        } else {
+            self.flush()?;
+        }
         self.client.batch_execute(sql)?;
-        let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+        match head.as_str() {
+            "BEGIN" => self.in_tx = true,
+            "COMMIT" => {
+                self.in_tx = false;
+                self.pending.clear();
+            }
+            _ => {}
+        }
+        // only scripts that may change the schema forget the prepared statements
         if !matches!(
             head.as_str(),
-            "BEGIN" | "COMMIT" | "ROLLBA" | "SET LO" | "SAVEPO"
+            "BEGIN" | "COMMIT" | "ROLLBACK" | "SET" | "SAVEPOINT" | "SELECT"
         ) {
             self.columns = None;
             self.statements.clear();
+            self.shapes.clear();
         }
         Ok(())
     }

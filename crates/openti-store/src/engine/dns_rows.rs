@@ -30,11 +30,20 @@ pub(crate) struct HostRow {
     pub last: Option<String>,
 }
 
+/// A passive DNS row: window and count, and the sensor of its newest sighting.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PdnsRow {
+    /// Window and count.
+    pub w: W,
+    /// Sensor of the sighting with the latest last-seen time (`None`: no sensor named).
+    pub sensor: Option<String>,
+}
+
 /// The aggregated DNS rows of one batch.
 #[derive(Debug, Default)]
 pub(crate) struct DnsRows {
-    /// (host, type, value) → window and count.
-    pub pdns: BTreeMap<(String, String, String), W>,
+    /// (host, type, value) → window, count and sensor.
+    pub pdns: BTreeMap<(String, String, String), PdnsRow>,
     /// Host → row.
     pub hosts: BTreeMap<String, HostRow>,
     /// (registered domain, subdomain) → first seen.
@@ -64,7 +73,7 @@ impl DnsRows {
     }
 
     /// Adds one DNS observation (already normalised).
-    pub fn add(&mut self, name: &str, rtype: &str, value: &str, w: &W) {
+    pub fn add(&mut self, name: &str, rtype: &str, value: &str, w: &W, sensor: Option<&str>) {
         self.host(name, w);
         if record_value_is_host(rtype) {
             self.host(value, w);
@@ -72,14 +81,16 @@ impl DnsRows {
         let e = self
             .pdns
             .entry((name.to_string(), rtype.to_string(), value.to_string()))
-            .or_insert_with(|| W {
-                first: None,
-                last: None,
-                count: 0,
-            });
-        min_opt(&mut e.first, &w.first);
-        max_opt(&mut e.last, &w.last);
-        e.count = e.count.saturating_add(w.count);
+            .or_default();
+        if let Some(s) = sensor {
+            // the newest sighting names the sensor (ties: the later line)
+            if e.sensor.is_none() || w.last >= e.w.last {
+                e.sensor = Some(s.to_string());
+            }
+        }
+        min_opt(&mut e.w.first, &w.first);
+        max_opt(&mut e.w.last, &w.last);
+        e.w.count = e.w.count.saturating_add(w.count);
     }
 
     /// A host, its subdomain row and its registered domain (as `touch_host` derives them).
@@ -147,14 +158,19 @@ impl DnsRows {
             subs.execute(params![domain, sub, first])?;
         }
         let mut pdns = tx.prepare_cached(concat!(
-            "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (host, rtype, value) DO UPDATE SET \
+            "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected, sensor) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (host, rtype, value) DO UPDATE SET \
              count = count + excluded.count, \
-             collected = max(coalesce(collected, excluded.collected), excluded.collected), ",
+             collected = max(coalesce(collected, excluded.collected), excluded.collected), \
+             sensor = CASE WHEN excluded.sensor IS NOT NULL AND (sensor IS NULL OR last_seen IS NULL \
+                 OR excluded.last_seen >= last_seen) THEN excluded.sensor ELSE sensor END, ",
             merge_window!()
         ))?;
-        for ((host, rtype, value), w) in &self.pdns {
-            pdns.execute(params![host, rtype, value, w.first, w.last, w.count, now])?;
+        for ((host, rtype, value), r) in &self.pdns {
+            let w = &r.w;
+            pdns.execute(params![
+                host, rtype, value, w.first, w.last, w.count, now, r.sensor
+            ])?;
         }
         Ok(())
     }
@@ -175,19 +191,37 @@ mod tests {
     #[test]
     fn repeated_keys_merge_like_the_database() {
         let mut r = DnsRows::default();
-        r.add("www.a.test", "A", "192.0.2.1", &w("2024-03", "2024-04", 2));
-        r.add("www.a.test", "A", "192.0.2.1", &w("2024-01", "2024-02", 3));
+        r.add(
+            "www.a.test",
+            "A",
+            "192.0.2.1",
+            &w("2024-03", "2024-04", 2),
+            Some("s1"),
+        );
+        r.add(
+            "www.a.test",
+            "A",
+            "192.0.2.1",
+            &w("2024-01", "2024-02", 3),
+            Some("s2"),
+        );
         r.add(
             "www.a.test",
             "CNAME",
             "b.a.test",
             &w("2024-05", "2024-06", 1),
+            None,
         );
         assert_eq!(r.pdns.len(), 2);
         let a = &r.pdns[&("www.a.test".into(), "A".into(), "192.0.2.1".into())];
         assert_eq!(
-            (a.first.as_deref(), a.last.as_deref(), a.count),
+            (a.w.first.as_deref(), a.w.last.as_deref(), a.w.count),
             (Some("2024-01"), Some("2024-04"), 5)
+        );
+        assert_eq!(
+            a.sensor.as_deref(),
+            Some("s1"),
+            "sensor of the newest sighting"
         );
         // names, the CNAME target and their registered domain
         assert_eq!(

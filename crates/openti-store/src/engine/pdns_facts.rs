@@ -10,7 +10,7 @@ pub fn passive_dns_facts(c: &Conn<'_>, host: &str) -> StoreResult<Vec<PassiveDns
     let db = |e: crate::db::Error| StoreError::Database(e.to_string());
     let mut st = c
         .prepare_cached(
-            "SELECT host, rtype, value, first_seen, last_seen, count FROM passive_dns \
+            "SELECT host, rtype, value, first_seen, last_seen, count, sensor FROM passive_dns \
              WHERE host = ?1 ORDER BY rtype, value",
         )
         .map_err(db)?;
@@ -23,12 +23,13 @@ pub fn passive_dns_facts(c: &Conn<'_>, host: &str) -> StoreResult<Vec<PassiveDns
                 time::col(r, 3)?,
                 time::col(r, 4)?,
                 r.get::<i64>(5)?,
+                r.get::<Option<String>>(6)?,
             ))
         })
         .map_err(db)?;
     let mut out = Vec::new();
     for row in rows {
-        let (name, rtype, value, first, last, count) = row.map_err(db)?;
+        let (name, rtype, value, first, last, count, sensor) = row.map_err(db)?;
         let (Some(first), Some(last)) = (first.or(last), last.or(first)) else {
             continue;
         };
@@ -39,7 +40,7 @@ pub fn passive_dns_facts(c: &Conn<'_>, host: &str) -> StoreResult<Vec<PassiveDns
             first,
             last,
             count: u64::try_from(count).unwrap_or(0),
-            sensor: None,
+            sensor,
         });
     }
     Ok(out)

@@ -133,18 +133,32 @@ pub fn apply_batch(conn: &Conn<'_>, batch: &Batch) -> StoreResult<BatchOutcome> 
     if !claim_batch_key(&tx, batch, &now)? {
         return Ok(BatchOutcome::AlreadyApplied);
     }
+    // Facts that only merge (upserts) first, then those that read or update what is stored
+    // (IP enrichment, WHOIS history, intelligence), each group in input order; passive DNS
+    // last, aggregated. Merges commute, so the result is the input order's; grouping lets a
+    // PostgreSQL connection send each group's upserts as few multi-row statements.
     let mut dns = super::dns_rows::DnsRows::default();
+    let mut later = Vec::new();
     for o in &batch.observations {
         match o {
             Observation::Dns {
                 name,
                 record_type,
                 value,
+                sensor,
                 seen,
-                ..
-            } => dns.add(name, record_type, value, &W::of(seen)),
-            other => apply_one(&tx, other)?,
+            } => dns.add(name, record_type, value, &W::of(seen), sensor.as_deref()),
+            Observation::Component { .. }
+            | Observation::Tracker { .. }
+            | Observation::Cookie { .. }
+            | Observation::HostPair { .. }
+            | Observation::Certificate { .. }
+            | Observation::Port { .. } => apply_one(&tx, o)?,
+            _ => later.push(o),
         }
+    }
+    for o in later {
+        apply_one(&tx, o)?;
     }
     dns.write(&tx, &now)?;
     tx.commit()?;

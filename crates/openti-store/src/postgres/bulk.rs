@@ -87,11 +87,14 @@ const SUBDOMAINS: &str = "INSERT INTO subdomains (domain, sub, first_seen) \
      AND (subdomains.first_seen IS NULL OR excluded.first_seen < subdomains.first_seen)";
 
 const PASSIVE_DNS: &str = concat!(
-    "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected) \
-     SELECT h, t, v, f, l, c, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[]) \
-     AS u(h, t, v, f, l, c) \
+    "INSERT INTO passive_dns (host, rtype, value, first_seen, last_seen, count, collected, sensor) \
+     SELECT h, t, v, f, l, c, $7, s FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+     $6::int8[], $8::text[]) AS u(h, t, v, f, l, c, s) \
      ON CONFLICT (host, rtype, value) DO UPDATE SET count = passive_dns.count + excluded.count, \
-     collected = greatest(passive_dns.collected, excluded.collected), ",
+     collected = greatest(passive_dns.collected, excluded.collected), \
+     sensor = CASE WHEN excluded.sensor IS NOT NULL AND (passive_dns.sensor IS NULL \
+         OR passive_dns.last_seen IS NULL OR excluded.last_seen >= passive_dns.last_seen) \
+         THEN excluded.sensor ELSE passive_dns.sensor END, ",
     widen!("passive_dns", "first_seen", least),
     ", ",
     widen!("passive_dns", "last_seen", greatest)
@@ -127,25 +130,31 @@ pub(crate) fn write_dns(c: &mut PgConn, rows: &DnsRows, now: &str) -> StoreResul
     }
 
     let n = rows.pdns.len();
-    let (mut hosts, mut types, mut values, mut firsts, mut lasts, mut counts) = (
+    let (mut hosts, mut types, mut values) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut firsts, mut lasts, mut counts, mut sensors) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for ((h, t, v), w) in &rows.pdns {
+    for ((h, t, v), r) in &rows.pdns {
         hosts.push(h.as_str());
         types.push(t.as_str());
         values.push(v.as_str());
-        firsts.push(w.first.as_deref());
-        lasts.push(w.last.as_deref());
-        counts.push(w.count);
+        firsts.push(r.w.first.as_deref());
+        lasts.push(r.w.last.as_deref());
+        counts.push(r.w.count);
+        sensors.push(r.sensor.as_deref());
     }
     c.execute_raw(
         PASSIVE_DNS,
-        &[&hosts, &types, &values, &firsts, &lasts, &counts, &now],
+        &[
+            &hosts, &types, &values, &firsts, &lasts, &counts, &now, &sensors,
+        ],
     )?;
     Ok(())
 }

@@ -27,7 +27,10 @@ use crate::StoreResult;
 const MIGRATION_LOCK: i64 = 0x6f70_656e_7469_2d6d;
 
 /// `(version, script)` in application order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1_SCHEMA), (2, V2_REPUTATION)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1_SCHEMA), (2, V2_REPUTATION), (3, V3_PDNS_SENSOR)];
+
+/// The sensor of the newest sighting of a passive DNS fact (as SQLite migration 5).
+const V3_PDNS_SENSOR: &str = "ALTER TABLE passive_dns ADD COLUMN sensor TEXT;";
 
 const V1_SCHEMA: &str = r#"
 -- Accent folding for full text (SQLite: unicode61 remove_diacritics). `unaccent` ships with
@@ -388,23 +391,38 @@ CREATE TABLE reputation_lists (
 CREATE INDEX reputation_lists_entry ON reputation_lists(entry);
 CREATE INDEX reputation_lists_lo ON reputation_lists(lo) WHERE lo IS NOT NULL;
 
-CREATE FUNCTION openti_dirty_host() RETURNS trigger LANGUAGE plpgsql AS $$
+-- hosts: statement-level triggers over the transition tables (one INSERT … SELECT per
+-- statement instead of one per row; bulk upserts write thousands of hosts at once)
+CREATE FUNCTION openti_dirty_hosts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO reputation_dirty (host) VALUES (NEW.id) ON CONFLICT DO NOTHING;
-    IF TG_OP = 'UPDATE' AND NEW.is_ip = 1 AND NEW.asn IS DISTINCT FROM OLD.asn THEN
-        INSERT INTO reputation_dirty (host)
-            SELECT DISTINCT host FROM passive_dns WHERE value = NEW.id AND rtype IN ('A', 'AAAA')
-            ON CONFLICT DO NOTHING;
-    END IF;
+    INSERT INTO reputation_dirty (host) SELECT id FROM new_rows ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
-CREATE TRIGGER reputation_dirty_host AFTER INSERT OR UPDATE ON hosts
-    FOR EACH ROW EXECUTE FUNCTION openti_dirty_host();
+CREATE TRIGGER reputation_dirty_host_insert AFTER INSERT ON hosts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION openti_dirty_hosts_inserted();
+
+CREATE FUNCTION openti_dirty_hosts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reputation_dirty (host) SELECT id FROM new_rows ON CONFLICT DO NOTHING;
+    -- an IP's ASN changed: the names resolving to it
+    INSERT INTO reputation_dirty (host)
+        SELECT DISTINCT p.host FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN passive_dns p ON p.value = n.id AND p.rtype IN ('A', 'AAAA')
+        WHERE n.is_ip = 1 AND n.asn IS DISTINCT FROM o.asn
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER reputation_dirty_host_update AFTER UPDATE ON hosts
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION openti_dirty_hosts_updated();
 
 CREATE FUNCTION openti_dirty_whois() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- two index lookups (an OR of both columns would scan every host)
     INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE id = NEW.host OR registered_domain = NEW.host
+        SELECT id FROM hosts WHERE id = NEW.host
+        UNION SELECT id FROM hosts WHERE registered_domain = NEW.host
         ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
@@ -426,7 +444,8 @@ DECLARE v TEXT;
 BEGIN
     IF TG_OP = 'DELETE' THEN v := OLD.artifact_value; ELSE v := NEW.artifact_value; END IF;
     INSERT INTO reputation_dirty (host)
-        SELECT id FROM hosts WHERE id = v OR registered_domain = v
+        SELECT id FROM hosts WHERE id = v
+        UNION SELECT id FROM hosts WHERE registered_domain = v
         ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;

@@ -19,7 +19,12 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, V2_FULL_TEXT),
     (3, V3_REPUTATION),
     (4, V4_LIST_INDEXES),
+    (5, V5_PDNS_SENSOR),
 ];
+
+/// The sensor (dnstap `--sensor`, COF `sensor_id`) of the newest sighting of a passive DNS
+/// fact, so that COF export carries it.
+const V5_PDNS_SENSOR: &str = "ALTER TABLE passive_dns ADD COLUMN sensor TEXT;";
 
 /// Migration 2: the FTS5 tables, their triggers and the initial index build.
 const V2_FULL_TEXT: &str = r#"
