@@ -52,6 +52,7 @@ contract_tests!(
     tokens,
     failed_batch_rolls_back,
     hosts_and_enrichment,
+    sensors_follow_the_newest_sighting,
     fixture_entities_round_trip_by_id,
 );
 

@@ -41,6 +41,7 @@ contract_tests!(
     tokens,
     failed_batch_rolls_back,
     hosts_and_enrichment,
+    sensors_follow_the_newest_sighting,
 );
 
 fn all_versions() -> Vec<i64> {

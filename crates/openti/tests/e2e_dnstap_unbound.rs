@@ -321,6 +321,10 @@ fn unbound_dnstap_to_graph() {
     assert_eq!(line["rrname"], "www.e2e.test.");
     assert_eq!(line["rdata"], "192.0.2.10");
     assert!(line["count"].as_u64().unwrap() >= 4, "{line}");
+    assert_eq!(
+        line["sensor_id"], "unbound-e2e",
+        "the collector's sensor is kept: {line}"
+    );
     let out = openti(&[
         "export",
         "cof",

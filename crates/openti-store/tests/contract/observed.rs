@@ -399,3 +399,45 @@ pub async fn host_pairs_by_role(store: &dyn Store) {
         Some(&child[0])
     );
 }
+
+/// A passive DNS fact keeps the sensor of its newest sighting, whatever the input order.
+pub async fn sensors_follow_the_newest_sighting(store: &dyn Store) {
+    let line = |sensor: &str, last: &str| {
+        format!(
+            r#"{{"kind":"dns","name":"s.example.com","type":"A","value":"192.0.2.7","sensor":"{sensor}","first_seen":"2024-01-01T00:00:00Z","last_seen":"{last}"}}"#
+        )
+    };
+    let (old, new) = (
+        line("old", "2024-02-01T00:00:00Z"),
+        line("new", "2024-03-01T00:00:00Z"),
+    );
+    apply(store, None, &[&new]).await;
+    apply(store, None, &[&old]).await;
+    apply(store, None, &[r#"{"kind":"dns","name":"s.example.com","type":"A","value":"192.0.2.7","time":"2024-01-15T00:00:00Z"}"#]).await;
+    let facts = store
+        .passive_dns_facts("s.example.com")
+        .await
+        .expect("facts");
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].count, 3);
+    assert_eq!(
+        facts[0].sensor.as_deref(),
+        Some("new"),
+        "newest sighting's sensor"
+    );
+    // in one batch too
+    apply(
+        store,
+        None,
+        &[
+            &line("b-new", "2024-05-01T00:00:00Z"),
+            &line("b-old", "2024-04-01T00:00:00Z"),
+        ],
+    )
+    .await;
+    let facts = store
+        .passive_dns_facts("s.example.com")
+        .await
+        .expect("facts");
+    assert_eq!(facts[0].sensor.as_deref(), Some("b-new"));
+}
