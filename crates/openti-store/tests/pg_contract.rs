@@ -34,27 +34,7 @@ macro_rules! contract_tests {
     };
 }
 
-contract_tests!(
-    windows_and_counts_merge,
-    batch_keys_are_idempotent,
-    host_window_spans_fact_kinds,
-    subdomains_are_derived,
-    reverse_passive_dns,
-    whois_history_and_current,
-    host_pairs_by_role,
-    ports_status_banners_services,
-    host_certificates_aggregate_ports,
-    property_search,
-    paging,
-    garbage_ids_are_none,
-    vulnerabilities,
-    intel_and_indicators,
-    tokens,
-    failed_batch_rolls_back,
-    hosts_and_enrichment,
-    sensors_follow_the_newest_sighting,
-    fixture_entities_round_trip_by_id,
-);
+contract::every_contract!(contract_tests);
 
 /// Terminates every other session on the database (what a server restart or failover does to
 /// pooled connections).

@@ -23,26 +23,7 @@ macro_rules! contract_tests {
     };
 }
 
-contract_tests!(
-    windows_and_counts_merge,
-    batch_keys_are_idempotent,
-    host_window_spans_fact_kinds,
-    subdomains_are_derived,
-    reverse_passive_dns,
-    whois_history_and_current,
-    host_pairs_by_role,
-    ports_status_banners_services,
-    host_certificates_aggregate_ports,
-    property_search,
-    paging,
-    garbage_ids_are_none,
-    vulnerabilities,
-    intel_and_indicators,
-    tokens,
-    failed_batch_rolls_back,
-    hosts_and_enrichment,
-    sensors_follow_the_newest_sighting,
-);
+contract::every_contract!(contract_tests);
 
 fn all_versions() -> Vec<i64> {
     openti_store::sqlite::migrations::MIGRATIONS
@@ -110,10 +91,4 @@ async fn reads_run_while_writing() {
     }
     writer.await.expect("writer");
     assert_eq!(contract::count_of(&store, "components").await, 20);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixture_entities_round_trip_by_id() {
-    let (_dir, store) = temp_store();
-    contract::fixture_entities_round_trip_by_id(&store).await;
 }

@@ -15,6 +15,35 @@ mod certs;
 mod intel;
 mod observed;
 
+/// Calls `$runner!(a, b, …)` with every contract function, so each backend's test file runs
+/// the same list.
+macro_rules! every_contract {
+    ($runner:ident) => {
+        $runner!(
+            windows_and_counts_merge,
+            batch_keys_are_idempotent,
+            host_window_spans_fact_kinds,
+            subdomains_are_derived,
+            reverse_passive_dns,
+            whois_history_and_current,
+            host_pairs_by_role,
+            ports_status_banners_services,
+            host_certificates_aggregate_ports,
+            property_search,
+            paging,
+            garbage_ids_are_none,
+            vulnerabilities,
+            intel_and_indicators,
+            tokens,
+            failed_batch_rolls_back,
+            hosts_and_enrichment,
+            sensors_follow_the_newest_sighting,
+            fixture_entities_round_trip_by_id,
+        );
+    };
+}
+pub(crate) use every_contract;
+
 pub use certs::*;
 pub use intel::*;
 pub use observed::*;
