@@ -227,6 +227,8 @@ where
     let mut index = 0u64;
     let mut consumed = 0u64;
     let mut records = records.peekable();
+    let mut in_flight: Option<InFlight<'_>> = None;
+    let mut consumed_then = 0u64;
     loop {
         let next = records.next();
         let eof = next.is_none();
@@ -250,33 +252,80 @@ where
             }
         }
         if in_batch == size || (eof && in_batch > 0) {
+            // the previous batch must be stored before this one starts (batches apply in order)
+            if let Some(w) = in_flight.take() {
+                w.finish(name, &mut summary).await?;
+                progress(consumed_then, &summary);
+            }
             let key = format!("{digest}:{size}:{index}");
             let observations = std::mem::take(&mut batch);
             let n_obs = observations.len() as u64;
             if n_obs > 0 {
-                let outcome = store
-                    .apply_batch(Batch {
+                let mut write = InFlight {
+                    index,
+                    n_obs,
+                    future: store.apply_batch(Batch {
                         key: Some(key),
                         observations,
-                    })
-                    .await
-                    .map_err(|source| IngestError::Store {
-                        input: name.to_string(),
-                        index,
-                        source,
-                    })?;
-                match outcome {
-                    BatchOutcome::Applied(_) => summary.accepted += n_obs,
-                    BatchOutcome::AlreadyApplied => summary.skipped += n_obs,
-                }
+                    }),
+                };
+                // Start it (the store works on its own thread) and read the next batch
+                // meanwhile.
+                write.start().await;
+                in_flight = Some(write);
             }
+            consumed_then = consumed;
             index += 1;
             in_batch = 0;
-            progress(consumed, &summary);
         }
         if eof {
             break;
         }
     }
+    if let Some(w) = in_flight.take() {
+        w.finish(name, &mut summary).await?;
+    }
+    progress(consumed, &summary);
     Ok(summary)
+}
+
+type BatchFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = openti_store::StoreResult<BatchOutcome>> + Send + 'a>,
+>;
+
+/// A batch handed to the store and not yet confirmed: the store runs it on its own thread
+/// while the caller reads and parses the next batch (one batch in flight, so batches are
+/// applied in input order and a failure stops the run at that batch).
+struct InFlight<'a> {
+    index: u64,
+    n_obs: u64,
+    future: BatchFuture<'a>,
+}
+
+impl InFlight<'_> {
+    /// Polls once, which hands the batch to the store's blocking thread.
+    async fn start(&mut self) {
+        std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(r) = self.future.as_mut().poll(cx) {
+                // finished at once: keep the result for `finish`
+                self.future = Box::pin(std::future::ready(r));
+            }
+            std::task::Poll::Ready(())
+        })
+        .await;
+    }
+
+    /// Waits for the store and counts the outcome.
+    async fn finish(self, name: &str, summary: &mut IngestSummary) -> Result<(), IngestError> {
+        let outcome = self.future.await.map_err(|source| IngestError::Store {
+            input: name.to_string(),
+            index: self.index,
+            source,
+        })?;
+        match outcome {
+            BatchOutcome::Applied(_) => summary.accepted += self.n_obs,
+            BatchOutcome::AlreadyApplied => summary.skipped += self.n_obs,
+        }
+        Ok(())
+    }
 }
