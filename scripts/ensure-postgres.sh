@@ -7,8 +7,20 @@ set -euo pipefail
 
 url=${OPENTI_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
+hostport=${url#*://}
+hostport=${hostport#*@}
+hostport=${hostport%%/*}
+host=${hostport%%:*}
+port=${hostport##*:}
+[ "$port" = "$hostport" ] && port=5432
+
 answers() {
-    command -v psql >/dev/null 2>&1 && psql "$url/postgres" -Atqc "SELECT 1" >/dev/null 2>&1
+    if command -v psql >/dev/null 2>&1; then
+        psql "$url/postgres" -Atqc "SELECT 1" >/dev/null 2>&1
+    else
+        # no client installed: a listening port is enough (the tests use their own client)
+        (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+    fi
 }
 
 if answers; then
