@@ -186,8 +186,20 @@ impl Server {
         Server::start_env(args, token, &[])
     }
 
+    /// Like [`Server::start`], without waiting for `/readyz` (a server whose database is not
+    /// there yet).
+    pub fn start_unready(args: &[&str], token: String) -> Server {
+        Server::spawn(args, token, &[])
+    }
+
     /// Like [`Server::start`], with extra environment variables.
     pub fn start_env(args: &[&str], token: String, env: &[(&str, &str)]) -> Server {
+        let server = Server::spawn(args, token, env);
+        server.wait_ready();
+        server
+    }
+
+    fn spawn(args: &[&str], token: String, env: &[(&str, &str)]) -> Server {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
         let mut child = Command::new(bin())
@@ -211,14 +223,12 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("server did not report its address");
-        let server = Server {
+        Server {
             child,
             base,
             token,
             stdout_lines: Vec::new(),
-        };
-        server.wait_ready();
-        server
+        }
     }
 
     /// Starts `openti serve --demo` and reads the printed token.
