@@ -19,10 +19,23 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
+static FILE_INGEST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// This process ingests files that can be run again (`openti ingest`, `openti import`):
+/// PostgreSQL commits its batches without waiting for the WAL flush (see
+/// [`PgOptions::async_commit`]; batch keys make a re-run restore exactly what a database crash
+/// lost).
+pub fn file_ingest_mode() {
+    FILE_INGEST.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// PostgreSQL pool settings from `OPENTI_PG_MAX_CONNECTIONS` and
 /// `OPENTI_PG_STATEMENT_TIMEOUT_SECS` (defaults: 8 connections, 60 s).
 pub fn pg_options() -> PgOptions {
-    let mut o = PgOptions::default();
+    let mut o = PgOptions {
+        async_commit: FILE_INGEST.load(std::sync::atomic::Ordering::Relaxed),
+        ..PgOptions::default()
+    };
     if let Some(n) = env_u64("OPENTI_PG_MAX_CONNECTIONS") {
         o.max_connections = n.max(1) as usize;
     }

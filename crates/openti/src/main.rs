@@ -210,13 +210,17 @@ fn main() -> std::process::ExitCode {
                 files,
             } => {
                 let database = config::database(database, &file);
+                db::file_ingest_mode();
                 let code = ingest::run(&database, batch_size, json, &files).await?;
                 if !no_reputation {
                     reputation::after_ingest(&database).await?;
                 }
                 Ok(code)
             }
-            Command::Import { format } => import::run(format).await,
+            Command::Import { format } => {
+                db::file_ingest_mode();
+                import::run(format).await
+            }
             Command::Collect { what } => pdns::collect(what).await,
             Command::Export { what } => pdns::export(what).await,
             Command::Bench { what } => bench::run(what).await,

@@ -40,6 +40,10 @@ pub struct PgOptions {
     pub connect_timeout: Duration,
     /// How long to wait for a free connection.
     pub acquire_timeout: Duration,
+    /// Commit without waiting for the WAL flush (`synchronous_commit = off`). For re-runnable
+    /// file ingest only: a database crash may lose the last moments of committed batches, and
+    /// their batch keys with them, so running the same input again restores exactly them.
+    pub async_commit: bool,
 }
 
 impl Default for PgOptions {
@@ -49,6 +53,7 @@ impl Default for PgOptions {
             statement_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(30),
+            async_commit: false,
         }
     }
 }
@@ -126,9 +131,14 @@ impl PgStore {
         }
         let ms = options.statement_timeout.as_millis();
         let url_options = config.get_options().unwrap_or("").to_string();
+        let mut opts = url_options.clone();
         if !url_options.contains("statement_timeout") {
-            config.options(&format!("-c statement_timeout={ms} {url_options}"));
+            opts = format!("-c statement_timeout={ms} {opts}");
         }
+        if options.async_commit && !url_options.contains("synchronous_commit") {
+            opts = format!("-c synchronous_commit=off {opts}");
+        }
+        config.options(opts.trim());
         Ok(PgStore {
             inner: Arc::new(Inner {
                 config,
