@@ -567,11 +567,6 @@ impl Stmt<'_> {
             current: None,
         })
     }
-
-    /// Whether the query returns at least one row.
-    pub fn exists(&mut self, params: impl Params) -> Result<bool> {
-        Ok(!self.conn.run(&self.sql, params.into_values())?.is_empty())
-    }
 }
 
 /// Rows of a query, walked with `while let Some(row) = rows.next()? { … }`.
@@ -601,11 +596,6 @@ impl<'a> Tx<'a> {
         let r = self.conn.execute_batch("COMMIT");
         self.done = r.is_ok();
         r
-    }
-
-    /// The connection the transaction runs on.
-    pub fn conn(&self) -> &Conn<'a> {
-        &self.conn
     }
 }
 

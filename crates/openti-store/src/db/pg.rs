@@ -64,11 +64,6 @@ impl PgConn {
         }
     }
 
-    /// The client, for operations outside the portable interface (bulk `COPY`, arrays).
-    pub fn client(&mut self) -> &mut Client {
-        &mut self.client
-    }
-
     /// Whether the connection is closed (broken).
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
@@ -92,21 +87,32 @@ impl PgConn {
         Ok(self.columns.as_ref().expect("loaded above"))
     }
 
+    /// The prepared statement for portable `sql` (rewritten for PostgreSQL).
     fn statement(&mut self, sql: &str) -> Result<Statement> {
+        self.prepared(sql, true)
+    }
+
+    /// The cached prepared statement for `sql`, rewritten from the portable spelling first
+    /// when `portable`.
+    fn prepared(&mut self, sql: &str, portable: bool) -> Result<Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let text = rewrite::to_postgres(sql, self.columns()?);
-        let stmt = self.client.prepare(&text).map_err(|e| {
-            let e = Error::from(e);
-            match e {
+        let text = if portable {
+            rewrite::to_postgres(sql, self.columns()?)
+        } else {
+            sql.to_string()
+        };
+        let stmt = self
+            .client
+            .prepare(&text)
+            .map_err(|e| match Error::from(e) {
                 Error::PostgresState { code, message } => Error::PostgresState {
                     code,
                     message: format!("{message} in: {text}"),
                 },
                 other => other,
-            }
-        })?;
+            })?;
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
@@ -164,14 +170,7 @@ impl PgConn {
     /// (arrays for bulk writes); prepared once per connection.
     pub fn execute_raw(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         self.flush()?;
-        let stmt = match self.statements.get(sql) {
-            Some(s) => s.clone(),
-            None => {
-                let s = self.client.prepare(sql)?;
-                self.statements.insert(sql.to_string(), s.clone());
-                s
-            }
-        };
+        let stmt = self.prepared(sql, false)?;
         Ok(self.client.execute(&stmt, params)?)
     }
 
