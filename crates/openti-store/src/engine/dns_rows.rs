@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered_domain};
 use openti_model::observation::record_value_is_host;
 
-use super::write::{merge_window, W};
+use super::write::{merge_window, UPSERT_HOST, UPSERT_SUBDOMAIN, W};
 use crate::db::{params, Conn};
 use crate::StoreResult;
 
@@ -141,19 +141,11 @@ impl DnsRows {
 
     /// One upsert per row (SQLite: statements are in-process calls).
     fn write_rows(&self, tx: &Conn<'_>, now: &str) -> StoreResult<()> {
-        let mut hosts = tx.prepare_cached(concat!(
-            "INSERT INTO hosts (id, is_ip, first_seen, last_seen, registered_domain) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (id) DO UPDATE SET ",
-            merge_window!()
-        ))?;
+        let mut hosts = tx.prepare_cached(UPSERT_HOST)?;
         for (id, h) in &self.hosts {
             hosts.execute(params![id, h.is_ip, h.first, h.last, h.registered_domain])?;
         }
-        let mut subs = tx.prepare_cached(
-            "INSERT INTO subdomains (domain, sub, first_seen) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (domain, sub) DO UPDATE SET \
-             first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen))",
-        )?;
+        let mut subs = tx.prepare_cached(UPSERT_SUBDOMAIN)?;
         for ((domain, sub), first) in &self.subdomains {
             subs.execute(params![domain, sub, first])?;
         }

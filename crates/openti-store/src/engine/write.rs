@@ -409,6 +409,19 @@ fn host_certificate(tx: &Conn<'_>, host: &str, sha1: &str, port: u16, w: &W) -> 
     Ok(())
 }
 
+/// Upsert of a host row (`id, is_ip, first_seen, last_seen, registered_domain`), widening its
+/// window; `registered_domain` is kept from the first insert.
+pub(crate) const UPSERT_HOST: &str = concat!(
+    "INSERT INTO hosts (id, is_ip, first_seen, last_seen, registered_domain) VALUES (?1, ?2, ?3, ?4, ?5) \
+     ON CONFLICT (id) DO UPDATE SET ",
+    merge_window!()
+);
+
+/// Upsert of a subdomain row (`domain, sub, first_seen`), keeping the earliest first seen.
+pub(crate) const UPSERT_SUBDOMAIN: &str = "INSERT INTO subdomains (domain, sub, first_seen) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (domain, sub) DO UPDATE SET \
+     first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen))";
+
 /// Upserts a host and widens its window; derives its subdomain row and registered-domain host.
 ///
 /// Within a batch, a host whose row already covers `w` (written earlier in the same
@@ -420,20 +433,12 @@ pub(crate) fn touch_host(tx: &Conn<'_>, host: &str, w: &W) -> StoreResult<()> {
     }
     let is_ip = is_ip_text(host);
     let reg = if is_ip { None } else { registered_domain(host) };
-    tx.prepare_cached(concat!(
-        "INSERT INTO hosts (id, is_ip, first_seen, last_seen, registered_domain) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (id) DO UPDATE SET ",
-        merge_window!()
-    ))?
-    .execute(params![host, is_ip, w.first, w.last, reg])?;
+    tx.prepare_cached(UPSERT_HOST)?
+        .execute(params![host, is_ip, w.first, w.last, reg])?;
     if !is_ip {
         if let Some(domain) = parent_domain_of_subdomain(host) {
-            tx.prepare_cached(
-                "INSERT INTO subdomains (domain, sub, first_seen) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (domain, sub) DO UPDATE SET \
-                 first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen))",
-            )?
-            .execute(params![domain, host, w.first])?;
+            tx.prepare_cached(UPSERT_SUBDOMAIN)?
+                .execute(params![domain, host, w.first])?;
             touch_host(tx, &domain, &W::none())?;
         }
     }

@@ -11,30 +11,15 @@ use crate::db::PgConn;
 use crate::engine::dns_rows::DnsRows;
 use crate::StoreResult;
 
-/// `t.col` widened by `excluded.col` (NULL-tolerant), for `first` (min) or `last` (max).
+/// `t.col` widened by `excluded.col` (NULL-tolerant): `$f` is `least` (first seen) or
+/// `greatest` (last seen).
 macro_rules! widen {
-    ($t:literal, $col:literal, least) => {
+    ($t:literal, $col:literal, $f:literal) => {
         concat!(
             $col,
-            " = least(coalesce(",
-            $t,
-            ".",
-            $col,
-            ", excluded.",
-            $col,
-            "), coalesce(excluded.",
-            $col,
-            ", ",
-            $t,
-            ".",
-            $col,
-            "))"
-        )
-    };
-    ($t:literal, $col:literal, greatest) => {
-        concat!(
-            $col,
-            " = greatest(coalesce(",
+            " = ",
+            $f,
+            "(coalesce(",
             $t,
             ".",
             $col,
@@ -73,9 +58,9 @@ const HOSTS: &str = concat!(
     "INSERT INTO hosts (id, is_ip, first_seen, last_seen, registered_domain) \
      SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[]) \
      ON CONFLICT (id) DO UPDATE SET ",
-    widen!("hosts", "first_seen", least),
+    widen!("hosts", "first_seen", "least"),
     ", ",
-    widen!("hosts", "last_seen", greatest),
+    widen!("hosts", "last_seen", "greatest"),
     " WHERE ",
     widens!("hosts")
 );
@@ -95,9 +80,9 @@ const PASSIVE_DNS: &str = concat!(
      sensor = CASE WHEN excluded.sensor IS NOT NULL AND (passive_dns.sensor IS NULL \
          OR passive_dns.last_seen IS NULL OR excluded.last_seen >= passive_dns.last_seen) \
          THEN excluded.sensor ELSE passive_dns.sensor END, ",
-    widen!("passive_dns", "first_seen", least),
+    widen!("passive_dns", "first_seen", "least"),
     ", ",
-    widen!("passive_dns", "last_seen", greatest)
+    widen!("passive_dns", "last_seen", "greatest")
 );
 
 /// Writes the aggregated DNS rows of a batch in the open transaction.
