@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use openti_store::postgres::{PgOptions, PgStore};
+use openti_store::postgres::{retry_with_backoff, PgOptions, PgStore};
 use openti_store::{SqliteStore, Store};
 
 /// Whether `spec` names a PostgreSQL database.
@@ -78,41 +78,30 @@ pub async fn open_for_serve(spec: &str) -> anyhow::Result<Arc<dyn Store>> {
     let store = PgStore::new(spec, pg_options()).context("--database")?;
     let bg = store.clone();
     tokio::task::spawn_blocking(move || {
-        let mut delay = Duration::from_millis(200);
-        loop {
-            match bg.ensure_ready() {
-                Ok(()) => {
-                    tracing::info!("database {} ready", bg.display_url());
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!("database not ready, retrying in {delay:?}: {e}");
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
+        let ready = retry_with_backoff(
+            None,
+            || bg.ensure_ready(),
+            |_| true,
+            |e, delay| tracing::warn!("database not ready, retrying in {delay:?}: {e}"),
+        );
+        if ready.is_ok() {
+            tracing::info!("database {} ready", bg.display_url());
         }
     });
     Ok(Arc::new(store))
 }
 
-/// Runs `f` until it succeeds or fails other than "unavailable", retrying with back-off for
-/// up to `wait`. Blocking.
+/// Runs `f`, retrying "unavailable" errors with back-off for up to `wait`. Blocking.
 fn retry_unavailable<T>(
     wait: Duration,
     f: impl Fn() -> openti_store::StoreResult<T>,
 ) -> openti_store::StoreResult<T> {
-    let start = std::time::Instant::now();
-    let mut delay = Duration::from_millis(200);
-    loop {
-        match f() {
-            Err(openti_store::StoreError::Unavailable(_)) if start.elapsed() + delay <= wait => {
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
+    retry_with_backoff(
+        Some(wait),
+        f,
+        |e| matches!(e, openti_store::StoreError::Unavailable(_)),
+        |_, _| {},
+    )
 }
 
 /// `openti db …`.

@@ -178,25 +178,12 @@ impl PgStore {
     /// Retries [`PgStore::ensure_ready`] with back-off for up to `wait`. Blocking.
     pub fn wait_ready(&self, wait: Duration) -> StoreResult<()> {
         let start = Instant::now();
-        let mut delay = Duration::from_millis(200);
-        loop {
-            match self.ensure_ready() {
-                Ok(()) => return Ok(()),
-                Err(e) if start.elapsed() + delay > wait => {
-                    return Err(StoreError::Open {
-                        path: self.inner.display.clone(),
-                        message: format!(
-                            "{e} (gave up after {:.1} s)",
-                            start.elapsed().as_secs_f64()
-                        ),
-                    })
-                }
-                Err(_) => {
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
+        retry_with_backoff(Some(wait), || self.ensure_ready(), |_| true, |_, _| {}).map_err(|e| {
+            StoreError::Open {
+                path: self.inner.display.clone(),
+                message: format!("{e} (gave up after {:.1} s)", start.elapsed().as_secs_f64()),
             }
-        }
+        })
     }
 
     /// The database URL without its password.
@@ -302,6 +289,29 @@ impl PgStore {
         }
         self.release(conn);
         out
+    }
+}
+
+/// Runs `f` until it succeeds, `retry` refuses its error, or the next attempt would end after
+/// `wait` (`None`: no limit), sleeping 0.2 s doubling to 5 s between attempts and calling
+/// `on_retry` with the error and the coming delay first. Blocking.
+pub fn retry_with_backoff<T>(
+    wait: Option<Duration>,
+    mut f: impl FnMut() -> StoreResult<T>,
+    retry: impl Fn(&StoreError) -> bool,
+    mut on_retry: impl FnMut(&StoreError, Duration),
+) -> StoreResult<T> {
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match f() {
+            Err(e) if retry(&e) && wait.is_none_or(|w| start.elapsed() + delay <= w) => {
+                on_retry(&e, delay);
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
     }
 }
 
