@@ -19,6 +19,21 @@ pub struct ScratchDatabase {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// Connects to `url` and runs `f` on a plain thread: the synchronous client runs its own
+/// runtime, which must stay off any async caller's thread.
+fn on_connection<T: Send + 'static>(
+    url: String,
+    f: impl FnOnce(&mut postgres::Client) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls)
+            .map_err(|e| format!("cannot reach {}: {e}", super::redact(&url)))?;
+        f(&mut c)
+    })
+    .join()
+    .map_err(|_| "database thread panicked".to_string())?
+}
+
 fn server() -> String {
     std::env::var(ENV)
         .ok()
@@ -41,17 +56,13 @@ impl ScratchDatabase {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let (s, n) = (server.clone(), name.clone());
-        // The synchronous client runs its own runtime: keep it off any async caller's thread.
-        std::thread::spawn(move || {
-            let mut admin = postgres::Client::connect(&format!("{s}/postgres"), postgres::NoTls)
-                .map_err(|e| format!("cannot reach the test PostgreSQL at {s} (set {ENV}): {e}"))?;
+        let n = name.clone();
+        on_connection(format!("{server}/postgres"), move |admin| {
             admin
                 .batch_execute(&format!("CREATE DATABASE {n}"))
                 .map_err(|e| format!("cannot create database {n}: {e}"))
         })
-        .join()
-        .map_err(|_| "scratch database thread panicked".to_string())??;
+        .map_err(|e| format!("test PostgreSQL (set {ENV}): {e}"))?;
         Ok(ScratchDatabase { server, name })
     }
 
@@ -70,19 +81,13 @@ impl ScratchDatabase {
 /// first number in the name, no longer runs). Returns how many were dropped. Blocking; runs
 /// on its own thread.
 pub fn sweep_stale() -> usize {
-    let server = server();
-    std::thread::spawn(move || {
-        let Ok(mut admin) =
-            postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
-        else {
-            return 0;
-        };
-        let Ok(rows) = admin.query(
-            "SELECT datname::text FROM pg_database WHERE datname LIKE 'openti\\_test\\_%'",
-            &[],
-        ) else {
-            return 0;
-        };
+    on_connection(format!("{}/postgres", server()), |admin| {
+        let rows = admin
+            .query(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'openti\\_test\\_%'",
+                &[],
+            )
+            .map_err(|e| e.to_string())?;
         let mut n = 0;
         for r in rows {
             let name: String = r.get(0);
@@ -100,24 +105,19 @@ pub fn sweep_stale() -> usize {
                 n += 1;
             }
         }
-        n
+        Ok(n)
     })
-    .join()
     .unwrap_or(0)
 }
 
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
-        let (server, name) = (self.server.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            if let Ok(mut admin) =
-                postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
-            {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        })
-        .join();
+        let name = self.name.clone();
+        let _ = on_connection(format!("{}/postgres", self.server), move |admin| {
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .map_err(|e| e.to_string())
+        });
     }
 }
 
@@ -141,32 +141,23 @@ fn split_url(url: &str) -> Option<(String, String, String)> {
 pub fn recreate_database(url: &str) -> Result<(), String> {
     let (server, name, opts) =
         split_url(url).ok_or_else(|| format!("{url}: expected postgres://…/NAME"))?;
-    std::thread::spawn(move || {
-        let mut admin =
-            postgres::Client::connect(&format!("{server}/postgres{opts}"), postgres::NoTls)
-                .map_err(|e| format!("cannot reach {server}: {e}"))?;
+    on_connection(format!("{server}/postgres{opts}"), move |admin| {
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .and_then(|_| admin.batch_execute(&format!("CREATE DATABASE {name}")))
             .map_err(|e| format!("cannot recreate {name}: {e}"))
     })
-    .join()
-    .map_err(|_| "thread panicked".to_string())?
 }
 
 /// `pg_database_size` of the database named by `url`. Blocking; runs on its own thread.
 pub fn database_size(url: &str) -> Option<u64> {
-    let url = url.to_string();
-    std::thread::spawn(move || {
-        let mut c = postgres::Client::connect(&url, postgres::NoTls).ok()?;
+    on_connection(url.to_string(), |c| {
         let row = c
             .query_one("SELECT pg_database_size(current_database())", &[])
-            .ok()?;
-        u64::try_from(row.get::<_, i64>(0)).ok()
+            .map_err(|e| e.to_string())?;
+        u64::try_from(row.get::<_, i64>(0)).map_err(|e| e.to_string())
     })
-    .join()
     .ok()
-    .flatten()
 }
 
 #[cfg(test)]
