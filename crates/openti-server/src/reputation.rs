@@ -68,10 +68,35 @@ pub async fn recompute_dirty(store: &dyn Store, engine: &Arc<Engine>) -> StoreRe
     }
 }
 
-/// Marks every host dirty and rescores them all.
+/// Rescores every host with this engine's rules, page by page in id order, then the
+/// neighbours that marked dirty on the way. The hosts are named explicitly rather than taken
+/// from the shared dirty queue, so another process's rescorer (with its own rules) cannot take
+/// them first.
 pub async fn recompute_all(store: &dyn Store, engine: &Arc<Engine>) -> StoreResult<Summary> {
-    store.mark_reputation_dirty(None).await?;
-    recompute_dirty(store, engine).await
+    let mut sum = Summary::default();
+    let mut after = String::new();
+    loop {
+        let ids = store.host_ids(&after, CHUNK).await?;
+        let Some(last) = ids.last().cloned() else {
+            break;
+        };
+        let stats = store
+            .rescore(
+                RescoreSet::Hosts(ids),
+                scorer(Arc::clone(engine)),
+                engine.version(),
+            )
+            .await?;
+        sum.scored += stats.scored;
+        sum.neighbours += stats.neighbours_marked;
+        sum.chunks += 1;
+        after = last;
+    }
+    let rest = recompute_dirty(store, engine).await?;
+    sum.scored += rest.scored;
+    sum.neighbours += rest.neighbours;
+    sum.chunks += rest.chunks;
+    Ok(sum)
 }
 
 /// Whether a stored score can be served as is.

@@ -389,6 +389,10 @@ pub trait Store: Send + Sync + 'static {
     /// starts at the beginning), in id order — keyset paging for enrichment.
     async fn ip_host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>>;
 
+    /// Up to `limit` ids of all hosts whose id sorts after `after` (exclusive), in id order —
+    /// keyset paging for a full rescore.
+    async fn host_ids(&self, after: &str, limit: u32) -> StoreResult<Vec<String>>;
+
     /// Whether the database answers (for `/readyz`): `Ok` when a trivial query succeeds.
     async fn health(&self) -> StoreResult<()> {
         Ok(())

@@ -271,6 +271,14 @@ macro_rules! impl_store {
                 .await
             }
 
+            async fn host_ids(&self, after: &str, limit: u32) -> $crate::StoreResult<Vec<String>> {
+                let after = after.to_string();
+                $crate::engine::read(self, move |c| {
+                    $crate::engine::ip_hosts::host_ids(c, &after, limit)
+                })
+                .await
+            }
+
             async fn health(&self) -> $crate::StoreResult<()> {
                 $crate::engine::read(self, |c| {
                     c.query_row("SELECT 1", (), |r| r.get::<i64>(0))?;
