@@ -159,6 +159,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Gen(a) => gen_cmd(&a),
         Command::Load(a) => load_cmd(&a),
+        Command::Run(a) if a.prepare_only => run::prepare(&a),
         Command::Run(a) => run::run(&a).map(|_| ()),
     };
     match result {

@@ -164,6 +164,9 @@ impl Server {
             .env("OPENTI_LOG", "warn")
             // Measure the engine, not the per-caller throttle (one caller sends everything).
             .env("OPENTI_THROTTLE_RATE", "0")
+            // Measure the routes alone: the ingest ran without rescoring (`--no-reputation`),
+            // so a background rescorer would score every host during the load runs.
+            .env("OPENTI_RESCORE_INTERVAL_SECS", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

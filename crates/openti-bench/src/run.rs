@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// Fail (exit 1) when any request failed or answered other than 200 (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Only generate (or find cached) the data set, print its path and stop: prepares a large
+    /// run ahead of time, when the machine need not be quiet.
+    #[arg(long)]
+    pub prepare_only: bool,
 }
 
 /// A benchmarked route: name and the paths it cycles through.
@@ -187,6 +191,18 @@ fn count(server: &Server, token: &str, set: &str) -> Option<u64> {
         Ok((200, body)) => body.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// Generates (or finds cached) the data set of `args` and prints its path.
+pub fn prepare(args: &RunArgs) -> anyhow::Result<()> {
+    let cfg = GenConfig::for_rows(args.rows, args.seed);
+    let (file, gen_seconds) = data_file(&cfg, &args.out)?;
+    match gen_seconds {
+        Some(s) => eprintln!("generated {} in {s:.1} s", file.display()),
+        None => eprintln!("cached: {}", file.display()),
+    }
+    println!("{}", file.display());
+    Ok(())
 }
 
 /// Runs the whole benchmark and returns the result (also written to OUT/result-DATE.json).

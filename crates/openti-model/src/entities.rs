@@ -23,6 +23,24 @@ pub trait GraphEntity: Serialize {
     /// The entity id.
     fn entity_id(&self) -> &str;
 
+    /// JSON text of the object with `@odata.type` first, then the properties: the same
+    /// document as [`GraphEntity::to_json`], serialised straight from the struct.
+    fn to_json_text(&self) -> String {
+        let body = serde_json::to_string(self).unwrap_or_else(|_| "{}".into());
+        let t = self.odata_type();
+        let mut out = String::with_capacity(body.len() + t.len() + 18);
+        out.push_str("{\"@odata.type\":");
+        out.push_str(&serde_json::to_string(&t).unwrap_or_default());
+        match body.strip_prefix('{') {
+            Some("}") | None => out.push('}'),
+            Some(rest) => {
+                out.push(',');
+                out.push_str(rest);
+            }
+        }
+        out
+    }
+
     /// JSON object with `@odata.type` first, then the properties.
     fn to_json(&self) -> Value {
         let mut out = Map::new();
@@ -49,10 +67,14 @@ macro_rules! entity {
 
 /// `@odata.type` of a host id: `hostname` or `ipAddress`.
 pub fn host_odata_type(id: &str) -> String {
+    host_odata_type_str(id).to_string()
+}
+
+fn host_odata_type_str(id: &str) -> &'static str {
     if is_ip_text(id) {
-        format!("{NS}ipAddress")
+        "#microsoft.graph.security.ipAddress"
     } else {
-        format!("{NS}hostname")
+        "#microsoft.graph.security.hostname"
     }
 }
 
@@ -74,7 +96,7 @@ impl Serialize for HostRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("@odata.type", &host_odata_type(&self.id))?;
+        m.serialize_entry("@odata.type", host_odata_type_str(&self.id))?;
         m.serialize_entry("id", &self.id)?;
         m.end()
     }
@@ -110,10 +132,18 @@ impl Serialize for ArtifactRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         match self {
-            ArtifactRef::Host(h) => HostRef::new(h.clone()).serialize(s),
+            ArtifactRef::Host(h) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("@odata.type", host_odata_type_str(h))?;
+                m.serialize_entry("id", h)?;
+                m.end()
+            }
             ArtifactRef::Unclassified { kind, value } => {
                 let mut m = s.serialize_map(Some(4))?;
-                m.serialize_entry("@odata.type", &format!("{NS}unclassifiedArtifact"))?;
+                m.serialize_entry(
+                    "@odata.type",
+                    "#microsoft.graph.security.unclassifiedArtifact",
+                )?;
                 m.serialize_entry("id", &self.id())?;
                 m.serialize_entry("kind", kind)?;
                 m.serialize_entry("value", value)?;

@@ -10,7 +10,7 @@ use axum::response::Response;
 use openti_model::ids;
 use openti_model::normalize::HostName;
 use openti_odata::{Compiled, Endpoint};
-use openti_store::{EntityKind, ListQuery, PairRole, Scope, Search};
+use openti_store::{EntityKind, Item, ListQuery, PairRole, Scope, Search};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -146,13 +146,17 @@ impl Ctx<'_> {
         if count_only {
             return Ok(render::count(result.total.unwrap_or(0)));
         }
-        expand::apply(
-            self.state.store.as_ref(),
-            self.entity_type,
-            &mut result.items,
-            &self.compiled.expand,
-        )
-        .await?;
+        if !self.compiled.expand.is_empty() {
+            let mut values = result.values();
+            expand::apply(
+                self.state.store.as_ref(),
+                self.entity_type,
+                &mut values,
+                &self.compiled.expand,
+            )
+            .await?;
+            result.items = values.iter().map(Item::from_value).collect();
+        }
         let next = result.more.then(|| {
             let at = match &result.cursor {
                 Some(c) => render::NextPage::Token(c.encode()),
@@ -343,7 +347,7 @@ impl Ctx<'_> {
         Ok(page
             .items
             .iter()
-            .any(|i| i.get("id").and_then(Value::as_str) == Some(id)))
+            .any(|i| i.to_value().get("id").and_then(Value::as_str) == Some(id)))
     }
 
     async fn reputation(&self, host: &str) -> Result<Response, ApiError> {

@@ -3,6 +3,7 @@
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use openti_store::Item;
 use serde_json::{Map, Value};
 
 use crate::options::QueryOptions;
@@ -58,28 +59,48 @@ pub fn entity(context: String, item: Value, opts: &QueryOptions) -> Response {
     json(Value::Object(out))
 }
 
-/// A collection page.
+/// A collection page, written as text: the items' JSON goes into the body as the store
+/// rendered it (parsed again only to apply `$select`).
 pub fn collection(
     context: String,
-    items: Vec<Value>,
+    items: Vec<Item>,
     total: Option<u64>,
     next_link: Option<String>,
     opts: &QueryOptions,
 ) -> Response {
-    let mut out = Map::new();
-    out.insert("@odata.context".into(), Value::String(context));
+    let size: usize = items.iter().map(|i| i.as_str().len() + 1).sum();
+    let mut body = String::with_capacity(size + context.len() + 256);
+    body.push_str("{\"@odata.context\":");
+    push_json_str(&mut body, &context);
     if let Some(t) = total {
-        out.insert("@odata.count".into(), Value::from(t));
+        body.push_str(",\"@odata.count\":");
+        body.push_str(&t.to_string());
     }
-    let items = items
-        .into_iter()
-        .map(|i| project_with(i, opts.select.as_deref(), &opts.expanded))
-        .collect();
-    out.insert("value".into(), Value::Array(items));
+    body.push_str(",\"value\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        match opts.select.as_deref() {
+            None => body.push_str(item.as_str()),
+            Some(select) => {
+                let projected = project_with(item.to_value(), Some(select), &opts.expanded);
+                body.push_str(&projected.to_string());
+            }
+        }
+    }
+    body.push(']');
     if let Some(n) = next_link {
-        out.insert("@odata.nextLink".into(), Value::String(n));
+        body.push_str(",\"@odata.nextLink\":");
+        push_json_str(&mut body, &n);
     }
-    json(Value::Object(out))
+    body.push('}');
+    json_text(body)
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push_str(&Value::String(s.to_string()).to_string());
 }
 
 /// Where the next page starts.
@@ -122,12 +143,19 @@ pub fn next_link(
 
 /// `application/json` with OData metadata level.
 pub fn json(v: Value) -> Response {
-    let mut r = axum::Json(v).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
-    );
-    r
+    json_text(v.to_string())
+}
+
+/// [`json`] for a body already written as JSON text.
+pub fn json_text(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// A bare integer as `text/plain` (the `/$count` form).

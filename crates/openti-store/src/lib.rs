@@ -17,11 +17,14 @@ use serde_json::Value;
 pub mod db;
 #[doc(hidden)]
 pub mod engine;
+mod item;
 pub mod postgres;
 pub mod query;
 pub mod reputation;
 pub mod sqlite;
 
+pub(crate) use item::IntoItem;
+pub use item::Item;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -203,14 +206,21 @@ impl Scope {
 /// One page of a collection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The entities, each rendered as Graph JSON (with `@odata.type`).
-    pub items: Vec<Value>,
+    /// The entities, each rendered as Graph JSON text (with `@odata.type`).
+    pub items: Vec<Item>,
     /// Total over the whole collection, when requested.
     pub total: Option<u64>,
     /// Whether rows follow this page.
     pub more: bool,
     /// When rows follow: the keyset cursor of the last row (the next page's `$skiptoken`).
     pub cursor: Option<openti_odata::Cursor>,
+}
+
+impl Page {
+    /// The entities as JSON trees.
+    pub fn values(&self) -> Vec<Value> {
+        self.items.iter().map(Item::to_value).collect()
+    }
 }
 
 /// Addressable single entities (`/{set}/{id}`).

@@ -56,7 +56,7 @@ async fn ids(store: &dyn Store, scope: Scope, filter: &str) -> Vec<String> {
         .await
         .unwrap_or_else(|e| panic!("{filter}: {e}"));
     assert_eq!(p.total, Some(p.items.len() as u64), "{filter}");
-    p.items
+    p.values()
         .iter()
         .map(|i| i["id"].as_str().unwrap_or("").to_string())
         .collect()
@@ -293,12 +293,12 @@ async fn every_scope_orders_and_pages_by_keyset(s: &dyn Store) {
                 continue;
             }
             let mut q = query(scope.clone(), None, orderby);
-            let everything = s.list(&q).await.expect("all").items;
+            let everything = s.list(&q).await.expect("all").values();
             q.top = 2;
             let mut walked: Vec<Value> = Vec::new();
             for _ in 0..100 {
                 let p = s.list(&q).await.expect("page");
-                walked.extend(p.items);
+                walked.extend(p.values());
                 match p.cursor {
                     Some(c) => q.cursor = Some(c),
                     None => break,

@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub throttle: Option<FileThrottle>,
     /// Host reputation rule file (TOML; default: the embedded rules).
     pub reputation_rules: Option<String>,
+    /// Seconds between background rescoring passes of `serve` (0: none).
+    pub rescore_interval_secs: Option<u64>,
 }
 
 /// `[oidc]` in the file.
@@ -118,6 +120,8 @@ pub struct ServeFlags {
     pub throttle_rate: Option<f64>,
     /// `--throttle-burst` / `OPENTI_THROTTLE_BURST`.
     pub throttle_burst: Option<u32>,
+    /// `--rescore-interval` / `OPENTI_RESCORE_INTERVAL_SECS`.
+    pub rescore_interval_secs: Option<u64>,
 }
 
 /// Effective serve settings.
@@ -129,7 +133,12 @@ pub struct Settings {
     pub listen: String,
     /// What the server needs.
     pub server: ServerConfig,
+    /// Time between background rescoring passes; `None` when disabled.
+    pub rescore_interval: Option<Duration>,
 }
+
+/// Default seconds between background rescoring passes.
+pub const DEFAULT_RESCORE_INTERVAL_SECS: u64 = 2;
 
 /// The database for non-serve commands: flag/env, else file, else the default.
 pub fn database(flag: Option<String>, file: &FileConfig) -> String {
@@ -172,7 +181,12 @@ pub fn resolve(flags: ServeFlags, file: FileConfig) -> anyhow::Result<Settings> 
     if !throttle.rate.is_finite() || throttle.rate < 0.0 {
         bail!("throttle rate must be a non-negative number");
     }
+    let rescore = flags
+        .rescore_interval_secs
+        .or(file.rescore_interval_secs)
+        .unwrap_or(DEFAULT_RESCORE_INTERVAL_SECS);
     Ok(Settings {
+        rescore_interval: (rescore > 0).then(|| Duration::from_secs(rescore)),
         database: flags.database.or(file.database),
         listen: flags
             .listen

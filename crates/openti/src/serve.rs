@@ -11,6 +11,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         database,
         listen,
         server,
+        rescore_interval,
     } = settings;
     let listen = listen.as_str();
     // A demo without --database gets a fresh database in a temporary directory that lives as
@@ -69,11 +70,13 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let engine = std::sync::Arc::clone(&server.reputation);
     let state = AppState::new(store, server);
     // score what changed (facts ingested over HTTP or by other processes) every few seconds
-    let _rescoring = openti_server::reputation::spawn_background(
-        std::sync::Arc::clone(&state.store),
-        engine,
-        std::time::Duration::from_secs(2),
-    );
+    let _rescoring = rescore_interval.map(|every| {
+        openti_server::reputation::spawn_background(
+            std::sync::Arc::clone(&state.store),
+            engine,
+            every,
+        )
+    });
     eprintln!("openti listening on http://{addr} (database {database})");
     if let Some(t) = &token {
         let base = format!("http://{addr}/v1.0/security/threatIntelligence");

@@ -24,7 +24,7 @@ async fn related_list(store: &dyn Store, scope: Scope) -> Result<Value, ApiError
         top: MAX_EXPANDED,
         ..ListQuery::new(scope)
     };
-    Ok(Value::Array(store.list(&q).await?.items))
+    Ok(Value::Array(store.list(&q).await?.values()))
 }
 
 /// The expanded value of navigation `nav` of `item` (of entity type `entity_type`); `None`

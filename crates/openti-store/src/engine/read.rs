@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::render::{self, *};
 use super::{odata, search};
-use crate::{EntityKind, ListQuery, Page, PairRole, Scope, StoreResult};
+use crate::{EntityKind, Item, ListQuery, Page, PairRole, Scope, StoreResult};
 
 /// RR types whose value is a host: the rows that make up reverse passive DNS.
 const HOST_VALUED_TYPES: &str =
@@ -147,7 +147,7 @@ fn fetch<T>(
     })
 }
 
-fn page(r: Rows<Value>) -> Page {
+fn page(r: Rows<Item>) -> Page {
     Page {
         items: r.items,
         total: r.total,
@@ -343,7 +343,7 @@ pub fn list(conn: &Conn<'_>, q: &ListQuery) -> StoreResult<Page> {
     if let Some(s) = &q.search {
         search::apply(conn.backend(), &q.scope, s, &mut sel)?;
     }
-    let map: fn(&Row) -> crate::db::Result<Value> = match &q.scope {
+    let map: fn(&Row) -> crate::db::Result<Item> = match &q.scope {
         Scope::Articles | Scope::VulnerabilityArticles { .. } => article,
         Scope::ArticleIndicators { .. } => article_indicator,
         Scope::IntelProfiles => profile,
@@ -390,13 +390,14 @@ fn one(
     cols: &str,
     from_where: &str,
     params: &[&str],
-    map: impl FnOnce(&Row) -> crate::db::Result<Value>,
+    map: impl FnOnce(&Row) -> crate::db::Result<Item>,
 ) -> StoreResult<Option<Value>> {
     let sql = format!("SELECT {cols} FROM {from_where}");
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(params.iter()), map)
-        .optional()?)
+        .optional()?
+        .map(|i| i.to_value()))
 }
 
 /// The current WHOIS record of a host.
@@ -488,7 +489,8 @@ pub fn get(conn: &Conn<'_>, kind: EntityKind, id: &str) -> StoreResult<Option<Va
                     port_row,
                 )
                 .optional()?;
-            row.map(|r| render::port(conn, r)).transpose()
+            row.map(|r| render::port(conn, r).map(|i| i.to_value()))
+                .transpose()
         }
         EntityKind::HostSslCertificate => match ps.as_slice() {
             [host, sha1] => {
@@ -501,7 +503,7 @@ pub fn get(conn: &Conn<'_>, kind: EntityKind, id: &str) -> StoreResult<Option<Va
                     .prepare_cached(&sql)?
                     .query_row([host, &sha1.as_str()], |r| Ok([r.get(2)?, r.get(3)?]))
                     .optional()?;
-                row.map(|w| render::host_cert(conn, host, &sha1, w))
+                row.map(|w| render::host_cert(conn, host, &sha1, w).map(|i| i.to_value()))
                     .transpose()
             }
             _ => Ok(None),

@@ -5,11 +5,10 @@ use crate::db::{params, Conn, Row};
 use chrono::Duration;
 use openti_model::observation::record_value_is_host;
 use openti_model::*;
-use serde_json::Value;
 
 use super::time::{col, json_col, json_opt};
 use super::write_intel::{artifact, WhoisSnapshot};
-use crate::StoreResult;
+use crate::{IntoItem, Item, StoreResult};
 
 fn formatted(
     row: &Row,
@@ -38,7 +37,7 @@ pub const HOST_COLS: &str =
      h.as_org, h.netblock, h.country, h.hosting_provider";
 
 /// A host row as a `hostname` / `ipAddress`.
-pub fn host(row: &Row) -> crate::db::Result<Value> {
+pub fn host(row: &Row) -> crate::db::Result<Item> {
     let id: String = row.get(0)?;
     let is_ip: bool = row.get(3)?;
     let details = if is_ip {
@@ -77,14 +76,14 @@ pub fn host(row: &Row) -> crate::db::Result<Value> {
         last_seen_date_time: col(row, 2)?,
         details,
     }
-    .to_json())
+    .into_item())
 }
 
 /// Component columns.
 pub const COMPONENT_COLS: &str = "host, name, version, category, first_seen, last_seen";
 
 /// A `hostComponent`.
-pub fn component(row: &Row) -> crate::db::Result<Value> {
+pub fn component(row: &Row) -> crate::db::Result<Item> {
     let (host, name, version, category): (String, String, String, String) =
         (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
     Ok(HostComponent {
@@ -96,14 +95,14 @@ pub fn component(row: &Row) -> crate::db::Result<Value> {
         last_seen_date_time: col(row, 5)?,
         host: HostRef::new(host),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Cookie columns.
 pub const COOKIE_COLS: &str = "host, name, domain, first_seen, last_seen";
 
 /// A `hostCookie`.
-pub fn cookie(row: &Row) -> crate::db::Result<Value> {
+pub fn cookie(row: &Row) -> crate::db::Result<Item> {
     let (host, name, domain): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostCookie {
         id: ids::host_cookie(&host, &name, &domain),
@@ -113,14 +112,14 @@ pub fn cookie(row: &Row) -> crate::db::Result<Value> {
         last_seen_date_time: col(row, 4)?,
         host: HostRef::new(host),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Tracker columns.
 pub const TRACKER_COLS: &str = "host, kind, value, first_seen, last_seen";
 
 /// A `hostTracker`.
-pub fn tracker(row: &Row) -> crate::db::Result<Value> {
+pub fn tracker(row: &Row) -> crate::db::Result<Item> {
     let (host, kind, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostTracker {
         id: ids::host_tracker(&host, &kind, &value),
@@ -130,14 +129,14 @@ pub fn tracker(row: &Row) -> crate::db::Result<Value> {
         last_seen_date_time: col(row, 4)?,
         host: HostRef::new(host),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Host pair columns.
 pub const PAIR_COLS: &str = "parent, child, link_kind, first_seen, last_seen";
 
 /// A `hostPair`.
-pub fn pair(row: &Row) -> crate::db::Result<Value> {
+pub fn pair(row: &Row) -> crate::db::Result<Item> {
     let (parent, child, link_kind): (String, String, String) =
         (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(HostPair {
@@ -148,14 +147,14 @@ pub fn pair(row: &Row) -> crate::db::Result<Value> {
         parent_host: HostRef::new(parent),
         child_host: HostRef::new(child),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Passive DNS columns.
 pub const DNS_COLS: &str = "host, rtype, value, first_seen, last_seen, collected";
 
 /// A forward `passiveDnsRecord` (parent host = the name, artifact = the value).
-pub fn dns_forward(row: &Row) -> crate::db::Result<Value> {
+pub fn dns_forward(row: &Row) -> crate::db::Result<Item> {
     let (host, rtype, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     let artifact = if record_value_is_host(&rtype) {
         ArtifactRef::Host(value.clone())
@@ -174,11 +173,11 @@ pub fn dns_forward(row: &Row) -> crate::db::Result<Value> {
         parent_host: HostRef::new(host),
         artifact,
     }
-    .to_json())
+    .into_item())
 }
 
 /// A reverse `passiveDnsRecord` (parent host = the value that was queried, artifact = the name).
-pub fn dns_reverse(row: &Row) -> crate::db::Result<Value> {
+pub fn dns_reverse(row: &Row) -> crate::db::Result<Item> {
     let (host, rtype, value): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     Ok(PassiveDnsRecord {
         id: ids::passive_dns_reverse(&host, &rtype, &value),
@@ -189,21 +188,21 @@ pub fn dns_reverse(row: &Row) -> crate::db::Result<Value> {
         parent_host: HostRef::new(value),
         artifact: ArtifactRef::Host(host),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Subdomain columns.
 pub const SUBDOMAIN_COLS: &str = "domain, sub, first_seen";
 
 /// A `subdomain`.
-pub fn subdomain(row: &Row) -> crate::db::Result<Value> {
+pub fn subdomain(row: &Row) -> crate::db::Result<Item> {
     let (domain, sub): (String, String) = (row.get(0)?, row.get(1)?);
     Ok(Subdomain {
         id: ids::subdomain(&sub, &domain),
         first_seen_date_time: col(row, 2)?,
         host: HostRef::new(sub),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Certificate columns (table alias `c`).
@@ -228,8 +227,8 @@ pub fn cert_struct(row: &Row) -> crate::db::Result<SslCertificate> {
 }
 
 /// An `sslCertificate`.
-pub fn cert(row: &Row) -> crate::db::Result<Value> {
-    cert_struct(row).map(|c| c.to_json())
+pub fn cert(row: &Row) -> crate::db::Result<Item> {
+    cert_struct(row).map(|c| Item::of(&c))
 }
 
 /// Port columns.
@@ -274,7 +273,7 @@ pub fn port_row(row: &Row) -> crate::db::Result<PortRow> {
 }
 
 /// Attaches banners and services to a port and renders it.
-pub fn port(conn: &Conn<'_>, p: PortRow) -> StoreResult<Value> {
+pub fn port(conn: &Conn<'_>, p: PortRow) -> StoreResult<Item> {
     let PortRow {
         mut port,
         host,
@@ -330,7 +329,7 @@ pub fn port(conn: &Conn<'_>, p: PortRow) -> StoreResult<Value> {
         })
     })?;
     port.services = services.collect::<Result<Vec<_>, _>>()?;
-    Ok(port.to_json())
+    Ok(Item::of(&port))
 }
 
 /// Aggregated host-certificate columns (one row per host and certificate).
@@ -342,7 +341,7 @@ pub fn host_cert(
     host: &str,
     sha1: &str,
     window: [Option<String>; 2],
-) -> StoreResult<Value> {
+) -> StoreResult<Item> {
     let mut stmt = conn.prepare_cached(
         "SELECT port, first_seen, last_seen FROM host_certificates WHERE host = ?1 AND sha1 = ?2 ORDER BY port",
     )?;
@@ -366,7 +365,7 @@ pub fn host_cert(
         host: HostRef::new(host),
         ssl_certificate: cert,
     }
-    .to_json())
+    .into_item())
 }
 
 /// Current WHOIS columns.
@@ -380,7 +379,7 @@ fn whois_record(
     host: String,
     row: &Row,
     base: usize,
-) -> crate::db::Result<Value> {
+) -> crate::db::Result<Item> {
     let first = col(row, base)?;
     let last = col(row, base + 1)?;
     let s: WhoisSnapshot = json_col(row, base + 2)?;
@@ -415,17 +414,17 @@ fn whois_record(
             .collect(),
         host: HostRef::new(host),
     }
-    .to_json())
+    .into_item())
 }
 
 /// A current `whoisRecord`.
-pub fn whois(row: &Row) -> crate::db::Result<Value> {
+pub fn whois(row: &Row) -> crate::db::Result<Item> {
     let host: String = row.get(0)?;
     whois_record(ids::whois_record(&host), false, host, row, 1)
 }
 
 /// A `whoisHistoryRecord`.
-pub fn whois_history(row: &Row) -> crate::db::Result<Value> {
+pub fn whois_history(row: &Row) -> crate::db::Result<Item> {
     let host: String = row.get(0)?;
     let hash: String = row.get(1)?;
     whois_record(ids::whois_history(&host, &hash), true, host, row, 2)
@@ -437,7 +436,7 @@ pub const ARTICLE_COLS: &str =
      a.featured, a.image_url, a.created, a.updated";
 
 /// An `article`.
-pub fn article(row: &Row) -> crate::db::Result<Value> {
+pub fn article(row: &Row) -> crate::db::Result<Item> {
     Ok(Article {
         id: row.get(0)?,
         created_date_time: col(row, 9)?,
@@ -449,21 +448,21 @@ pub fn article(row: &Row) -> crate::db::Result<Value> {
         tags: json_col(row, 6)?,
         image_url: row.get(8)?,
     }
-    .to_json())
+    .into_item())
 }
 
 /// Article indicator columns.
 pub const ARTICLE_INDICATOR_COLS: &str = "id, source, artifact_kind, artifact_value";
 
 /// An `articleIndicator`.
-pub fn article_indicator(row: &Row) -> crate::db::Result<Value> {
+pub fn article_indicator(row: &Row) -> crate::db::Result<Item> {
     let (kind, value): (String, String) = (row.get(2)?, row.get(3)?);
     Ok(ArticleIndicator {
         id: row.get(0)?,
         source: source(row, 1)?,
         artifact: artifact(&kind, &value),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Profile columns (table alias `p`).
@@ -471,7 +470,7 @@ pub const PROFILE_COLS: &str = "p.id, p.kind, p.title, p.aliases, p.targets, p.c
      p.summary, p.summary_format, p.description, p.description_format, p.tradecraft, p.tradecraft_format";
 
 /// An `intelligenceProfile`.
-pub fn profile(row: &Row) -> crate::db::Result<Value> {
+pub fn profile(row: &Row) -> crate::db::Result<Item> {
     let kind: String = row.get(1)?;
     Ok(IntelligenceProfile {
         id: row.get(0)?,
@@ -486,7 +485,7 @@ pub fn profile(row: &Row) -> crate::db::Result<Value> {
         description: formatted(row, 9, 10)?,
         tradecraft: formatted(row, 11, 12)?,
     }
-    .to_json())
+    .into_item())
 }
 
 /// Profile indicator columns.
@@ -494,7 +493,7 @@ pub const PROFILE_INDICATOR_COLS: &str =
     "id, source, artifact_kind, artifact_value, first_seen, last_seen";
 
 /// An `intelligenceProfileIndicator`.
-pub fn profile_indicator(row: &Row) -> crate::db::Result<Value> {
+pub fn profile_indicator(row: &Row) -> crate::db::Result<Item> {
     let (kind, value): (String, String) = (row.get(2)?, row.get(3)?);
     Ok(IntelligenceProfileIndicator {
         id: row.get(0)?,
@@ -503,7 +502,7 @@ pub fn profile_indicator(row: &Row) -> crate::db::Result<Value> {
         last_seen_date_time: col(row, 5)?,
         artifact: artifact(&kind, &value),
     }
-    .to_json())
+    .into_item())
 }
 
 /// Vulnerability columns.
@@ -512,7 +511,7 @@ pub const VULN_COLS: &str = "id, severity, priority, cvss2, cvss3, cwe, descript
      modified, published";
 
 /// A `vulnerability`.
-pub fn vulnerability(row: &Row) -> crate::db::Result<Value> {
+pub fn vulnerability(row: &Row) -> crate::db::Result<Item> {
     let sev: String = row.get(1)?;
     Ok(Vulnerability {
         id: row.get(0)?,
@@ -533,18 +532,18 @@ pub fn vulnerability(row: &Row) -> crate::db::Result<Value> {
         last_modified_date_time: col(row, 16)?,
         published_date_time: col(row, 17)?,
     }
-    .to_json())
+    .into_item())
 }
 
 /// Vulnerability component columns.
 pub const VULN_COMPONENT_COLS: &str = "cve, name";
 
 /// A `vulnerabilityComponent`.
-pub fn vuln_component(row: &Row) -> crate::db::Result<Value> {
+pub fn vuln_component(row: &Row) -> crate::db::Result<Item> {
     let (cve, name): (String, String) = (row.get(0)?, row.get(1)?);
     Ok(VulnerabilityComponent {
         id: ids::vulnerability_component(&cve, &name),
         name,
     }
-    .to_json())
+    .into_item())
 }

@@ -27,7 +27,23 @@ use crate::StoreResult;
 const MIGRATION_LOCK: i64 = 0x6f70_656e_7469_2d6d;
 
 /// `(version, script)` in application order.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1_SCHEMA), (2, V2_REPUTATION), (3, V3_PDNS_SENSOR)];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1_SCHEMA),
+    (2, V2_REPUTATION),
+    (3, V3_PDNS_SENSOR),
+    (4, V4_PDNS_PAGE_INDEXES),
+];
+
+/// Per-host passive DNS pages in index order with the page's columns in the index (as SQLite
+/// migration 6): index-only scans once the visibility map is set, no sort of equal times.
+const V4_PDNS_PAGE_INDEXES: &str = r#"
+CREATE INDEX passive_dns_host_page
+    ON passive_dns(host, last_seen DESC NULLS LAST, rtype, value) INCLUDE (first_seen, collected);
+CREATE INDEX passive_dns_value_page
+    ON passive_dns(value, last_seen DESC NULLS LAST, host, rtype) INCLUDE (first_seen, collected);
+DROP INDEX passive_dns_host_last_seen;
+DROP INDEX passive_dns_value_last_seen;
+"#;
 
 /// The sensor of the newest sighting of a passive DNS fact (as SQLite migration 5).
 const V3_PDNS_SENSOR: &str = "ALTER TABLE passive_dns ADD COLUMN sensor TEXT;";

@@ -271,7 +271,7 @@ pub async fn paging(store: &dyn Store) {
     assert_eq!(p.items.len(), 2);
     assert_eq!(p.total, Some(5));
     assert!(p.more);
-    assert_eq!(p.items[0]["name"], "c5", "newest first");
+    assert_eq!(p.values()[0]["name"], "c5", "newest first");
     let p = store
         .list(&ListQuery {
             scope: scope.clone(),
@@ -286,7 +286,7 @@ pub async fn paging(store: &dyn Store) {
         .await
         .expect("p3");
     assert_eq!(p.items.len(), 1);
-    assert_eq!(p.items[0]["name"], "c1");
+    assert_eq!(p.values()[0]["name"], "c1");
     assert!(!p.more);
     assert_eq!(p.total, None);
     let p = store

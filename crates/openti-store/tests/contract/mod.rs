@@ -85,7 +85,7 @@ pub fn q(scope: Scope) -> ListQuery {
 }
 
 pub async fn items(store: &dyn Store, scope: Scope) -> Vec<Value> {
-    store.list(&q(scope)).await.expect("list").items
+    store.list(&q(scope)).await.expect("list").values()
 }
 
 pub async fn search(store: &dyn Store, scope: Scope, s: Search) -> StoreResult<Vec<Value>> {
@@ -95,7 +95,7 @@ pub async fn search(store: &dyn Store, scope: Scope, s: Search) -> StoreResult<V
             ..q(scope)
         })
         .await
-        .map(|p| p.items)
+        .map(|p| p.values())
 }
 
 pub fn prop(path: &str, value: &str) -> Search {
@@ -205,7 +205,7 @@ pub async fn fixture_entities_round_trip_by_id(store: &dyn Store) {
         let page = page.expect("list");
         assert!(!page.items.is_empty(), "{scope:?} is empty");
         assert_eq!(page.total, Some(page.items.len() as u64), "{scope:?}");
-        for item in &page.items {
+        for item in &page.values() {
             assert!(item["@odata.type"]
                 .as_str()
                 .is_some_and(|t| t.starts_with("#microsoft.graph.security.")));
