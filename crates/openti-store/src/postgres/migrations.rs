@@ -32,7 +32,19 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, V2_REPUTATION),
     (3, V3_PDNS_SENSOR),
     (4, V4_PDNS_PAGE_INDEXES),
+    (5, V5_PAIR_TRACKER_PAGE_INDEXES),
 ];
+
+/// Host pair and tracker pages in index order (as SQLite migration 7).
+const V5_PAIR_TRACKER_PAGE_INDEXES: &str = r#"
+CREATE INDEX host_pairs_parent_page
+    ON host_pairs(parent, last_seen DESC NULLS LAST, child, link_kind) INCLUDE (first_seen);
+CREATE INDEX host_pairs_child_page
+    ON host_pairs(child, last_seen DESC NULLS LAST, parent, link_kind) INCLUDE (first_seen);
+DROP INDEX host_pairs_child;
+CREATE INDEX trackers_host_page
+    ON trackers(host, last_seen DESC NULLS LAST, kind, value) INCLUDE (first_seen);
+"#;
 
 /// Per-host passive DNS pages in index order with the page's columns in the index (as SQLite
 /// migration 6): index-only scans once the visibility map is set, no sort of equal times.

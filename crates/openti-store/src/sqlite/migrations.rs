@@ -21,7 +21,21 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (4, V4_LIST_INDEXES),
     (5, V5_PDNS_SENSOR),
     (6, V6_PDNS_PAGE_INDEXES),
+    (7, V7_PAIR_TRACKER_PAGE_INDEXES),
 ];
+
+/// Host pair and tracker pages of popular hosts (thousands of rows each) from covering indexes
+/// in page order: a tracker page reads its 100 rows in order instead of sorting all of the
+/// host's, a host pair page (parent or child) sorts index entries without table lookups
+/// (1 M-row bench data, hottest host: trackers 3 → 0.1 ms, host pairs 8 → 2.5 ms per query).
+const V7_PAIR_TRACKER_PAGE_INDEXES: &str = r#"
+CREATE INDEX host_pairs_parent_page
+    ON host_pairs(parent, last_seen DESC, child, link_kind, first_seen);
+CREATE INDEX host_pairs_child_page
+    ON host_pairs(child, last_seen DESC, parent, link_kind, first_seen);
+DROP INDEX host_pairs_child;
+CREATE INDEX trackers_host_page ON trackers(host, last_seen DESC, kind, value, first_seen);
+"#;
 
 /// Per-host passive DNS pages read from covering indexes in exactly the page order
 /// (`lastSeenDateTime` descending, then the key): no row lookups and no sort of the rows that
