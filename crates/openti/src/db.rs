@@ -148,8 +148,12 @@ pub async fn run(cmd: DbCommand, file: &crate::config::FileConfig) -> anyhow::Re
         let path = spec.strip_prefix("sqlite://").unwrap_or(&spec).to_string();
         let store =
             tokio::task::spawn_blocking(move || SqliteStore::open(Path::new(&path))).await??;
-        // opening applies pending migrations; a second run reports what is left (none)
-        let applied = if migrate { store.migrate().await? } else { 0 };
+        // opening applies pending migrations (counted); a second run applies what is left
+        let applied = if migrate {
+            store.migrated_on_open() + store.migrate().await?
+        } else {
+            0
+        };
         ("sqlite", applied, store.schema_versions().await?)
     };
     if migrate {

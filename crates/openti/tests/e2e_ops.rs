@@ -203,3 +203,79 @@ fn health_metrics_metadata_openapi_and_envelopes() {
         assert!(!text.contains(id), "high-cardinality id {id} in labels");
     }
 }
+
+#[test]
+fn db_migrate_counts_and_rescore_interval_zero_leaves_dirty_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let d = db.to_str().unwrap();
+    // the first migrate applies every migration and says how many, the second none
+    let first = openti(&["db", "migrate", "--database", d]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let applied: u32 = first
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {:?}", first.stdout));
+    assert!(applied >= 5, "{}", first.stdout);
+    let second = openti(&["db", "migrate", "--database", d]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stdout.contains(" 0 migration(s) applied"),
+        "{}",
+        second.stdout
+    );
+
+    // hosts ingested without rescoring stay dirty while a server with --rescore-interval 0 runs
+    let facts = dir.path().join("facts.ndjson");
+    std::fs::write(
+        &facts,
+        "{\"kind\":\"dns\",\"name\":\"a.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.7\",\"time\":\"2024-01-01T00:00:00Z\"}\n\
+         {\"kind\":\"dns\",\"name\":\"b.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.8\",\"time\":\"2024-01-01T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    let out = openti(&[
+        "ingest",
+        "--no-reputation",
+        "--database",
+        d,
+        facts.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = Server::start(
+        &["--database", d, "--rescore-interval", "0"],
+        token(&db, READ),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    drop(s);
+    let out = openti(&["reputation", "recompute", "--json", "--database", d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert!(v["scored"].as_u64().unwrap() >= 2, "left dirty: {v}");
+
+    // with the default interval the server scores new ones within a few seconds
+    let more = dir.path().join("more.ndjson");
+    std::fs::write(
+        &more,
+        "{\"kind\":\"dns\",\"name\":\"c.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.9\",\"time\":\"2024-01-02T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    let out = openti(&[
+        "ingest",
+        "--no-reputation",
+        "--database",
+        d,
+        more.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = Server::start(&["--database", d], token(&db, READ));
+    std::thread::sleep(Duration::from_secs(5));
+    drop(s);
+    let out = openti(&["reputation", "recompute", "--json", "--database", d]);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(
+        v["scored"], 0,
+        "the server's background pass scored them: {v}"
+    );
+}

@@ -34,6 +34,8 @@ struct Inner {
     /// Empty for an in-memory database: reads then use the writer connection.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Migrations applied when the database was opened.
+    migrated_on_open: usize,
 }
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -99,7 +101,7 @@ impl SqliteStore {
         };
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer, true).map_err(open_err)?;
-        migrations::migrate(&mut writer).map_err(|e| StoreError::Open {
+        let migrated = migrations::migrate(&mut writer).map_err(|e| StoreError::Open {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
@@ -113,7 +115,11 @@ impl SqliteStore {
             r.set_prepared_statement_cache_capacity(64);
             readers.push(r);
         }
-        Ok(Self::from_parts(writer, readers))
+        let mut store = Self::from_parts(writer, readers);
+        if let Some(inner) = Arc::get_mut(&mut store.inner) {
+            inner.migrated_on_open = migrated;
+        }
+        Ok(store)
     }
 
     /// A private in-memory database on a single connection (for unit tests).
@@ -134,6 +140,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers: readers.into_iter().map(Mutex::new).collect(),
                 next_reader: AtomicUsize::new(0),
+                migrated_on_open: 0,
             }),
         }
     }
@@ -144,6 +151,12 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || migrations::applied_versions(&lock(&inner.writer)))
             .await
             .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+
+    /// How many migrations [`SqliteStore::open`] applied (opening brings the schema up to
+    /// date).
+    pub fn migrated_on_open(&self) -> usize {
+        self.inner.migrated_on_open
     }
 
     /// Re-runs the migrator on the open database; returns how many migrations were applied
