@@ -148,13 +148,7 @@ impl Ctx<'_> {
         }
         if !self.compiled.expand.is_empty() {
             let mut values = result.values();
-            expand::apply(
-                self.state.store.as_ref(),
-                self.entity_type,
-                &mut values,
-                &self.compiled.expand,
-            )
-            .await?;
+            self.expand(&mut values).await?;
             result.items = values.iter().map(Item::from_value).collect();
         }
         let next = result.more.then(|| {
@@ -176,6 +170,17 @@ impl Ctx<'_> {
             next,
             self.opts,
         ))
+    }
+
+    /// Applies `$expand` to entities of this request's entity type.
+    async fn expand(&self, items: &mut [Value]) -> Result<(), ApiError> {
+        expand::apply(
+            self.state.store.as_ref(),
+            self.entity_type,
+            items,
+            &self.compiled.expand,
+        )
+        .await
     }
 
     /// 404 when the entity owning a navigation collection does not exist.
@@ -208,13 +213,7 @@ impl Ctx<'_> {
         let item = match follow {
             None => {
                 let mut one = [item];
-                expand::apply(
-                    self.state.store.as_ref(),
-                    self.entity_type,
-                    &mut one,
-                    &self.compiled.expand,
-                )
-                .await?;
+                self.expand(&mut one).await?;
                 let [item] = one;
                 item
             }

@@ -228,54 +228,45 @@ fn db_migrate_counts_and_rescore_interval_zero_leaves_dirty_hosts() {
     );
 
     // hosts ingested without rescoring stay dirty while a server with --rescore-interval 0 runs
-    let facts = dir.path().join("facts.ndjson");
-    std::fs::write(
-        &facts,
-        "{\"kind\":\"dns\",\"name\":\"a.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.7\",\"time\":\"2024-01-01T00:00:00Z\"}\n\
-         {\"kind\":\"dns\",\"name\":\"b.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.8\",\"time\":\"2024-01-01T00:00:00Z\"}\n",
-    )
-    .unwrap();
-    let out = openti(&[
-        "ingest",
-        "--no-reputation",
-        "--database",
-        d,
-        facts.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let s = Server::start(
-        &["--database", d, "--rescore-interval", "0"],
-        token(&db, READ),
+    let dns = |name: &str, ip: &str| {
+        format!("{{\"kind\":\"dns\",\"name\":\"{name}\",\"type\":\"A\",\"value\":\"{ip}\",\"time\":\"2024-01-01T00:00:00Z\"}}\n")
+    };
+    let ingest_unscored = |name: &str, text: String| {
+        let f = dir.path().join(name);
+        std::fs::write(&f, text).unwrap();
+        let out = openti(&[
+            "ingest",
+            "--no-reputation",
+            "--database",
+            d,
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    let dirty_scored = || {
+        let out = openti(&["reputation", "recompute", "--json", "--database", d]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        v["scored"].as_u64().unwrap()
+    };
+    let serve_for = |args: &[&str], secs: u64| {
+        let s = Server::start(args, token(&db, READ));
+        std::thread::sleep(Duration::from_secs(secs));
+        drop(s);
+    };
+    ingest_unscored(
+        "facts.ndjson",
+        dns("a.rescore.test", "192.0.2.7") + &dns("b.rescore.test", "192.0.2.8"),
     );
-    std::thread::sleep(Duration::from_secs(3));
-    drop(s);
-    let out = openti(&["reputation", "recompute", "--json", "--database", d]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
-    assert!(v["scored"].as_u64().unwrap() >= 2, "left dirty: {v}");
+    serve_for(&["--database", d, "--rescore-interval", "0"], 3);
+    assert!(dirty_scored() >= 2, "the hosts were left dirty");
 
     // with the default interval the server scores new ones within a few seconds
-    let more = dir.path().join("more.ndjson");
-    std::fs::write(
-        &more,
-        "{\"kind\":\"dns\",\"name\":\"c.rescore.test\",\"type\":\"A\",\"value\":\"192.0.2.9\",\"time\":\"2024-01-02T00:00:00Z\"}\n",
-    )
-    .unwrap();
-    let out = openti(&[
-        "ingest",
-        "--no-reputation",
-        "--database",
-        d,
-        more.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let s = Server::start(&["--database", d], token(&db, READ));
-    std::thread::sleep(Duration::from_secs(5));
-    drop(s);
-    let out = openti(&["reputation", "recompute", "--json", "--database", d]);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    ingest_unscored("more.ndjson", dns("c.rescore.test", "192.0.2.9"));
+    serve_for(&["--database", d], 5);
     assert_eq!(
-        v["scored"], 0,
-        "the server's background pass scored them: {v}"
+        dirty_scored(),
+        0,
+        "the server's background pass scored them"
     );
 }
