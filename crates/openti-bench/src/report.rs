@@ -182,6 +182,9 @@ pub fn table(r: &BenchResult) -> String {
         r.date, rows, r.machine.cpu, r.machine.cores, r.machine.memory_gib, r.commit
     ));
     let i = &r.ingest;
+    if i.runs.is_empty() {
+        s.push_str("ingest: not measured in this run (--reuse-database)\n");
+    }
     s.push_str(&format!(
         "ingest ({}): {} observations/s (median [min–max] of {} runs), {} per CPU second; \
          {} observations; passive DNS rows {}; hosts {}; database {}\n\n",

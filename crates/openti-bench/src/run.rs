@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// Fail (exit 1) when any request failed or answered other than 200 (for CI).
     #[arg(long)]
     pub strict: bool,
+    /// Serve the database as it is (ingested before, e.g. by `openti ingest` of the same data
+    /// file) instead of recreating and ingesting it: the run measures the routes only.
+    #[arg(long)]
+    pub reuse_database: bool,
     /// Only generate (or find cached) the data set, print its path and stop: prepares a large
     /// run ahead of time, when the machine need not be quiet.
     #[arg(long)]
@@ -229,10 +233,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<BenchResult> {
         args.database.as_deref(),
         args.out.join(format!("bench-{}.db", args.rows)),
     );
-    let repeats = args
-        .ingest_repeats
-        .unwrap_or(if args.rows <= 2_000_000 { 3 } else { 1 })
-        .max(1);
+    let repeats = if args.reuse_database {
+        eprintln!("serving {} as it is (--reuse-database)", backend.spec());
+        0
+    } else {
+        args.ingest_repeats
+            .unwrap_or(if args.rows <= 2_000_000 { 3 } else { 1 })
+            .max(1)
+    };
     let mut runs = Vec::new();
     for i in 0..repeats {
         backend.reset()?;
