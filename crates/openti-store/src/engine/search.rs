@@ -56,7 +56,9 @@ const WHOIS_CONTACT_FIELDS: &[(&str, &str)] = &[
 pub(crate) fn apply(db: Backend, scope: &Scope, search: &Search, sel: &mut Sel) -> StoreResult<()> {
     match (scope, search) {
         (Scope::Articles | Scope::VulnerabilityArticles { .. }, Search::Text(q)) => {
-            full_text(db, sel, "articles_fts", "a", q);
+            // newest first along `articles_created`, each row checked against the matches,
+            // instead of sorting every matching article with its body
+            full_text(db, sel, "articles_fts", "+a", q);
             Ok(())
         }
         (Scope::IntelProfiles, Search::Text(q)) => {
@@ -80,7 +82,10 @@ pub(crate) fn apply(db: Backend, scope: &Scope, search: &Search, sel: &mut Sel) 
 
 /// Every word of `q` must occur (as a word prefix, case- and accent-insensitively) in the
 /// indexed text of the row: a match against the FTS5 table `fts` (SQLite) or the row's
-/// `fts` tsvector column (PostgreSQL), see [`super::fts`].
+/// `fts` tsvector column (PostgreSQL), see [`super::fts`]. On SQLite an alias written `+a` keeps
+/// the planner from looking the matches up by rowid, so that it reads the rows in the order of
+/// the scope's index and stops at the page's end (common words); `a` looks them up (few
+/// matches, no index in the scope's order).
 fn full_text(db: Backend, sel: &mut Sel, fts: &'static str, alias: &'static str, q: &str) {
     let cond = match db {
         Backend::Sqlite => super::fts::match_query(q).map(|m| {
@@ -90,6 +95,7 @@ fn full_text(db: Backend, sel: &mut Sel, fts: &'static str, alias: &'static str,
             )
         }),
         Backend::Postgres => super::fts::tsquery(q).map(|m| {
+            let alias = alias.trim_start_matches('+');
             (
                 format!("{alias}.fts @@ to_tsquery('simple', openti_fold(?))"),
                 m,
