@@ -269,9 +269,10 @@ pub fn list(conn: &Conn<'_>, q: &ListQuery) -> StoreResult<Page> {
                 match role {
                     PairRole::Parent => sel.cond("parent = ?", [v()]),
                     PairRole::Child => sel.cond("child = ?", [v()]),
-                    // Both halves in their own index order, merged (MERGE (UNION ALL) on
-                    // SQLite, Merge Append on PostgreSQL) instead of sorting every pair of a
-                    // popular host; a pair of the host with itself comes from the first half.
+                    // Both halves in their own index order, merged (SQLite plans MERGE
+                    // (UNION ALL)) instead of sorting every pair of a popular host; PostgreSQL 15
+                    // still appends the halves' index-only scans and sorts the top N (see
+                    // BENCHMARKS.md). A pair of the host with itself comes from the first half.
                     PairRole::Either => {
                         sel = Sel::new(PAIR_COLS, HOST_PAIRS_OF_HOST, ORDER);
                         sel.params.extend([v(), v(), v()]);
