@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 pub use openti_analyze::reputation::{Engine, DEFAULT_RULES};
-use openti_store::reputation::{RescoreSet, Scored, Scorer, StoredReputation};
+use openti_store::reputation::{RescoreSet, RescoreStats, Scored, Scorer, StoredReputation};
 use openti_store::{Store, StoreResult};
 
 /// A stored score older than this is recomputed when requested.
@@ -46,20 +46,29 @@ pub struct Summary {
     pub chunks: u64,
 }
 
+impl Summary {
+    /// Rescores `set` in one write transaction and counts it; returns the store's figures.
+    async fn chunk(
+        &mut self,
+        store: &dyn Store,
+        engine: &Arc<Engine>,
+        set: RescoreSet,
+    ) -> StoreResult<RescoreStats> {
+        let stats = store
+            .rescore(set, scorer(Arc::clone(engine)), engine.version())
+            .await?;
+        self.scored += stats.scored;
+        self.neighbours += stats.neighbours_marked;
+        self.chunks += 1;
+        Ok(stats)
+    }
+}
+
 /// Scores dirty hosts until none are left (including neighbours marked on the way).
 pub async fn recompute_dirty(store: &dyn Store, engine: &Arc<Engine>) -> StoreResult<Summary> {
     let mut sum = Summary::default();
     loop {
-        let stats = store
-            .rescore(
-                RescoreSet::Dirty(CHUNK),
-                scorer(Arc::clone(engine)),
-                engine.version(),
-            )
-            .await?;
-        sum.scored += stats.scored;
-        sum.neighbours += stats.neighbours_marked;
-        sum.chunks += 1;
+        let stats = sum.chunk(store, engine, RescoreSet::Dirty(CHUNK)).await?;
         // Every chunk removes the hosts it read; only verdict flips add neighbours, and a
         // neighbour's own verdict never depends on pivots, so this ends.
         if stats.remaining == 0 {
@@ -80,16 +89,7 @@ pub async fn recompute_all(store: &dyn Store, engine: &Arc<Engine>) -> StoreResu
         let Some(last) = ids.last().cloned() else {
             break;
         };
-        let stats = store
-            .rescore(
-                RescoreSet::Hosts(ids),
-                scorer(Arc::clone(engine)),
-                engine.version(),
-            )
-            .await?;
-        sum.scored += stats.scored;
-        sum.neighbours += stats.neighbours_marked;
-        sum.chunks += 1;
+        sum.chunk(store, engine, RescoreSet::Hosts(ids)).await?;
         after = last;
     }
     let rest = recompute_dirty(store, engine).await?;
