@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::complex::*;
 use crate::enums::*;
@@ -41,14 +41,10 @@ pub trait GraphEntity: Serialize {
         out
     }
 
-    /// JSON object with `@odata.type` first, then the properties.
+    /// JSON object with `@odata.type` first, then the properties ([`GraphEntity::to_json_text`]
+    /// as a tree).
     fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("@odata.type".into(), Value::String(self.odata_type()));
-        if let Value::Object(props) = serde_json::to_value(self).unwrap_or(Value::Null) {
-            out.extend(props);
-        }
-        Value::Object(out)
+        serde_json::from_str(&self.to_json_text()).unwrap_or(Value::Null)
     }
 }
 
@@ -94,12 +90,17 @@ impl HostRef {
 
 impl Serialize for HostRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("@odata.type", host_odata_type_str(&self.id))?;
-        m.serialize_entry("id", &self.id)?;
-        m.end()
+        serialize_host_ref(&self.id, s)
     }
+}
+
+/// `{"@odata.type": hostname|ipAddress, "id": id}`.
+fn serialize_host_ref<S: serde::Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry("@odata.type", host_odata_type_str(id))?;
+    m.serialize_entry("id", id)?;
+    m.end()
 }
 
 /// An artifact as it appears inline in indicators and passive DNS records.
@@ -132,12 +133,7 @@ impl Serialize for ArtifactRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         match self {
-            ArtifactRef::Host(h) => {
-                let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("@odata.type", host_odata_type_str(h))?;
-                m.serialize_entry("id", h)?;
-                m.end()
-            }
+            ArtifactRef::Host(h) => serialize_host_ref(h, s),
             ArtifactRef::Unclassified { kind, value } => {
                 let mut m = s.serialize_map(Some(4))?;
                 m.serialize_entry(

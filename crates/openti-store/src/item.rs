@@ -74,6 +74,19 @@ mod tests {
         ));
         assert_eq!(item.to_value(), rec.to_json());
         assert_eq!(
+            item.to_value(),
+            serde_json::json!({
+                "@odata.type": "#microsoft.graph.security.passiveDnsRecord",
+                "id": "aWQ=",
+                "recordType": "A",
+                "collectedDateTime": "2024-01-02T03:04:05.250Z",
+                "firstSeenDateTime": null,
+                "lastSeenDateTime": "2024-01-02T03:04:05Z",
+                "parentHost": {"@odata.type": "#microsoft.graph.security.hostname", "id": "www.example.test"},
+                "artifact": {"@odata.type": "#microsoft.graph.security.ipAddress", "id": "192.0.2.1"}
+            })
+        );
+        assert_eq!(
             item.to_value()["artifact"]["@odata.type"],
             "#microsoft.graph.security.ipAddress"
         );

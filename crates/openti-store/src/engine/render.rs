@@ -228,7 +228,7 @@ pub fn cert_struct(row: &Row) -> crate::db::Result<SslCertificate> {
 
 /// An `sslCertificate`.
 pub fn cert(row: &Row) -> crate::db::Result<Item> {
-    cert_struct(row).map(|c| Item::of(&c))
+    cert_struct(row).map(IntoItem::into_item)
 }
 
 /// Port columns.
@@ -329,7 +329,7 @@ pub fn port(conn: &Conn<'_>, p: PortRow) -> StoreResult<Item> {
         })
     })?;
     port.services = services.collect::<Result<Vec<_>, _>>()?;
-    Ok(Item::of(&port))
+    Ok(port.into_item())
 }
 
 /// Aggregated host-certificate columns (one row per host and certificate).
