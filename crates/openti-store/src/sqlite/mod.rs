@@ -115,11 +115,7 @@ impl SqliteStore {
             r.set_prepared_statement_cache_capacity(64);
             readers.push(r);
         }
-        let mut store = Self::from_parts(writer, readers);
-        if let Some(inner) = Arc::get_mut(&mut store.inner) {
-            inner.migrated_on_open = migrated;
-        }
-        Ok(store)
+        Ok(Self::from_parts(writer, readers, migrated))
     }
 
     /// A private in-memory database on a single connection (for unit tests).
@@ -131,16 +127,16 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().map_err(open_err)?;
         configure(&conn, false).map_err(open_err)?;
         migrations::migrate(&mut conn)?;
-        Ok(Self::from_parts(conn, Vec::new()))
+        Ok(Self::from_parts(conn, Vec::new(), 0))
     }
 
-    fn from_parts(writer: Connection, readers: Vec<Connection>) -> Self {
+    fn from_parts(writer: Connection, readers: Vec<Connection>, migrated_on_open: usize) -> Self {
         SqliteStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 readers: readers.into_iter().map(Mutex::new).collect(),
                 next_reader: AtomicUsize::new(0),
-                migrated_on_open: 0,
+                migrated_on_open,
             }),
         }
     }
