@@ -101,7 +101,7 @@ pub async fn refresh_priorities(
         if v.get("priorityScore").and_then(|p| p.as_i64()) != Some(i64::from(score)) {
             let mut u = VulnerabilityUpdate::new(cve.clone());
             u.priority_score = Some(score);
-            updates.push(Observation::VulnerabilityUpdate(u));
+            updates.push(Observation::VulnerabilityUpdate(Box::new(u)));
         }
         if updates.len() >= 1000 {
             total += updates.len();

@@ -156,15 +156,15 @@ fn finish_port(p: PortState, host: &str, time: DateTime<Utc>) -> Vec<Observation
             serial_number: None,
             issued: p.cert.not_before,
             expires: p.cert.not_after,
-            issuer: CertName {
+            issuer: Box::new(CertName {
                 common_name: p.cert.issuer_cn,
                 organization_name: p.cert.issuer_o,
                 ..CertName::default()
-            },
-            subject: CertName {
+            }),
+            subject: Box::new(CertName {
                 common_name: p.cert.subject_cn,
                 ..CertName::default()
-            },
+            }),
             seen,
         });
     }

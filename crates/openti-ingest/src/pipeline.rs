@@ -222,7 +222,7 @@ where
 {
     let size = opts.batch_size.max(1);
     let mut summary = IngestSummary::default();
-    let mut batch: Vec<Observation> = Vec::with_capacity(size);
+    let mut batch: Vec<Observation> = Vec::new();
     let mut in_batch = 0usize;
     let mut index = 0u64;
     let mut consumed = 0u64;
@@ -243,7 +243,12 @@ where
                 None => {}
                 Some(Ok(obs)) => {
                     summary.read += 1;
-                    batch.extend(obs);
+                    if batch.is_empty() {
+                        // a window of aggregated facts arrives as one record: keep its vector
+                        batch = obs;
+                    } else {
+                        batch.extend(obs);
+                    }
                 }
                 Some(Err(message)) => {
                     summary.read += 1;
@@ -252,15 +257,17 @@ where
             }
         }
         if in_batch == size || (eof && in_batch > 0) {
-            // the previous batch must be stored before this one starts (batches apply in order)
-            if let Some(w) = in_flight.take() {
-                w.finish(name, &mut summary).await?;
-                progress(consumed_then, &summary);
-            }
             let key = format!("{digest}:{size}:{index}");
             let observations = std::mem::take(&mut batch);
             let n_obs = observations.len() as u64;
             if n_obs > 0 {
+                // The previous batch must be stored before this one starts (batches apply in
+                // order). Batches without observations (DNS input between two windows) write
+                // nothing, so reading goes on past them while the store works.
+                if let Some(w) = in_flight.take() {
+                    w.finish(name, &mut summary).await?;
+                    progress(consumed_then, &summary);
+                }
                 let mut write = InFlight {
                     index,
                     n_obs,
@@ -273,8 +280,10 @@ where
                 // meanwhile.
                 write.start().await;
                 in_flight = Some(write);
+                consumed_then = consumed;
+            } else if in_flight.is_none() {
+                progress(consumed, &summary);
             }
-            consumed_then = consumed;
             index += 1;
             in_batch = 0;
         }

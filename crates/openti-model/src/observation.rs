@@ -205,7 +205,6 @@ impl Text {
 ///
 /// WHOIS snapshots are large (eight contacts); they are rare next to DNS facts, so the size of
 /// the enum is accepted rather than boxing every contact.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Observation {
@@ -297,10 +296,10 @@ pub enum Observation {
         expires: Option<DateTime<Utc>>,
         /// Issuer.
         #[serde(default)]
-        issuer: CertName,
+        issuer: Box<CertName>,
         /// Subject.
         #[serde(default)]
-        subject: CertName,
+        subject: Box<CertName>,
         /// When.
         #[serde(flatten)]
         seen: Seen,
@@ -357,28 +356,28 @@ pub enum Observation {
         status: Vec<String>,
         /// Registrar.
         #[serde(default)]
-        registrar: Option<Contact>,
+        registrar: Option<Box<Contact>>,
         /// Registrant.
         #[serde(default)]
-        registrant: Option<Contact>,
+        registrant: Option<Box<Contact>>,
         /// Admin.
         #[serde(default)]
-        admin: Option<Contact>,
+        admin: Option<Box<Contact>>,
         /// Technical.
         #[serde(default)]
-        technical: Option<Contact>,
+        technical: Option<Box<Contact>>,
         /// Billing.
         #[serde(default)]
-        billing: Option<Contact>,
+        billing: Option<Box<Contact>>,
         /// NOC.
         #[serde(default)]
-        noc: Option<Contact>,
+        noc: Option<Box<Contact>>,
         /// Zone.
         #[serde(default)]
-        zone: Option<Contact>,
+        zone: Option<Box<Contact>>,
         /// Abuse.
         #[serde(default)]
-        abuse: Option<Contact>,
+        abuse: Option<Box<Contact>>,
         /// Name servers.
         #[serde(default)]
         nameservers: Vec<String>,
@@ -553,7 +552,7 @@ pub enum Observation {
         articles: Vec<String>,
     },
     /// A partial vulnerability merged into the stored one (see [`VulnerabilityUpdate`]).
-    VulnerabilityUpdate(VulnerabilityUpdate),
+    VulnerabilityUpdate(Box<VulnerabilityUpdate>),
 }
 
 /// Why an observation was refused.
@@ -1073,7 +1072,7 @@ impl Observation {
                     articles,
                 }
             }
-            VulnerabilityUpdate(u) => VulnerabilityUpdate(u.normalize()?),
+            VulnerabilityUpdate(u) => VulnerabilityUpdate(Box::new(u.normalize()?)),
         })
     }
 }

@@ -189,17 +189,17 @@ pub fn certificate_details(world: &World, c: u64) -> Observation {
         serial_number: Some(format!("{}", mix2(c, 11) >> 1)),
         issued: Some(at(issued)),
         expires: Some(at(issued + 90 * 86_400)),
-        issuer: CertName {
+        issuer: Box::new(CertName {
             common_name: Some(ca.to_string()),
             organization_name: Some(org.to_string()),
             country: Some("US".to_string()),
             ..CertName::default()
-        },
-        subject: CertName {
+        }),
+        subject: Box::new(CertName {
             common_name: Some(format!("*.{dom}")),
             alternate_names: vec![format!("*.{dom}"), dom],
             ..CertName::default()
-        },
+        }),
         seen: Seen::default(),
     }
 }
@@ -215,8 +215,8 @@ pub fn certificate_sighting(world: &World, rng: &mut Rng, counts: &Zipf) -> Obse
         serial_number: None,
         issued: None,
         expires: None,
-        issuer: CertName::default(),
-        subject: CertName::default(),
+        issuer: Box::default(),
+        subject: Box::default(),
         seen: window(rng, counts),
     }
 }

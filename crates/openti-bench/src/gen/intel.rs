@@ -75,15 +75,15 @@ pub fn whois(world: &World, d: u64, v: u64) -> Observation {
         expires: Some(at(registered + 31_536_000 * (2 + v as i64))),
         updated: Some(at(seen_at - 86_400)),
         status: vec!["clientTransferProhibited".into()],
-        registrar: Some(Contact {
+        registrar: Some(Box::new(Contact {
             name: Some(registrar.into()),
             organization: Some(registrar.into()),
             email: Some("abuse@registrar.example".into()),
             ..Contact::default()
-        }),
-        registrant: Some(contact("Registrant")),
-        admin: Some(contact("Admin")),
-        technical: Some(contact("Tech")),
+        })),
+        registrant: Some(Box::new(contact("Registrant"))),
+        admin: Some(Box::new(contact("Admin"))),
+        technical: Some(Box::new(contact("Tech"))),
         billing: None,
         noc: None,
         zone: None,

@@ -49,8 +49,8 @@ impl CertInfo {
             serial_number: self.serial_number,
             issued: self.issued,
             expires: self.expires,
-            issuer: self.issuer,
-            subject: self.subject,
+            issuer: Box::new(self.issuer),
+            subject: Box::new(self.subject),
             seen,
         }
     }

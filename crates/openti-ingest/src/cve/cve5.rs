@@ -181,7 +181,7 @@ pub fn map_record(raw: &str) -> Result<Option<Observation>, String> {
         }
     }
     apply_cvss(&mut u, &v31, &v30, &v2, &v4);
-    Observation::VulnerabilityUpdate(u)
+    Observation::VulnerabilityUpdate(Box::new(u))
         .normalize()
         .map(Some)
         .map_err(|e| e.to_string())

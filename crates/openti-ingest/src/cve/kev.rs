@@ -67,7 +67,7 @@ pub fn map_entry(e: KevEntry) -> Result<Observation, String> {
             url: s.to_string(),
         })
         .collect();
-    Observation::VulnerabilityUpdate(u)
+    Observation::VulnerabilityUpdate(Box::new(u))
         .normalize()
         .map_err(|e| e.to_string())
 }

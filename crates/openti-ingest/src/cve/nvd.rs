@@ -170,7 +170,7 @@ pub fn map_item(raw: &str) -> Result<Option<Observation>, String> {
     if c.cisa_exploit_add.is_some() {
         u.active_exploits_observed = Some(true);
     }
-    Observation::VulnerabilityUpdate(u)
+    Observation::VulnerabilityUpdate(Box::new(u))
         .normalize()
         .map(Some)
         .map_err(|e| e.to_string())

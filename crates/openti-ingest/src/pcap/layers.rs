@@ -1,8 +1,12 @@
 //! Packet layers: link (Ethernet with VLAN tags, Linux cooked SLL and SLL2, BSD loopback, raw
 //! IP), network (IPv4, IPv6 with extension headers) and transport (UDP, TCP). Bounds-checked;
-//! a packet shorter than its headers say is [`LayerError::Truncated`].
+//! a packet shorter than its headers say is [`LayerError::Truncated`]. IP fragments come out as
+//! [`Segment::Fragment`] for [`super::defrag`]; a reassembled datagram is decoded by
+//! [`reassembled`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::defrag::{Datagram, FragKey, Fragment};
 
 /// LINKTYPE_NULL (BSD loopback, host byte order family).
 pub const LINKTYPE_NULL: u32 = 0;
@@ -30,8 +34,6 @@ pub enum Skip {
     NotIp,
     /// Neither UDP nor TCP.
     OtherProtocol,
-    /// An IP fragment (fragments are not reassembled).
-    Fragment,
 }
 
 /// A packet too short for its headers.
@@ -70,6 +72,8 @@ pub enum Segment<'a> {
         /// Payload.
         payload: &'a [u8],
     },
+    /// An IP fragment, to be reassembled.
+    Fragment(Fragment<'a>),
     /// Nothing to decode.
     Skip(Skip),
 }
@@ -148,13 +152,29 @@ fn ipv4(d: &[u8]) -> Result<Segment<'_>, LayerError> {
         return Err(LayerError::Malformed("IPv4 total length"));
     }
     let body = get(d, ihl..total, "IPv4 packet")?;
-    let frag = u16::from_be_bytes([h[6], h[7]]);
-    if frag & 0x2000 != 0 || frag & 0x1FFF != 0 {
-        return Ok(Segment::Skip(Skip::Fragment));
-    }
     let src = IpAddr::V4(Ipv4Addr::new(h[12], h[13], h[14], h[15]));
     let dst = IpAddr::V4(Ipv4Addr::new(h[16], h[17], h[18], h[19]));
-    transport(h[9], src, dst, body)
+    let frag = u16::from_be_bytes([h[6], h[7]]);
+    let (more, offset) = (frag & 0x2000 != 0, usize::from(frag & 0x1FFF) * 8);
+    if more || offset != 0 {
+        if more && !body.len().is_multiple_of(8) {
+            return Err(LayerError::Malformed("IPv4 fragment length"));
+        }
+        let key = FragKey {
+            src,
+            dst,
+            proto: Some(h[9]),
+            id: u32::from(u16::from_be_bytes([h[4], h[5]])),
+        };
+        return Ok(Segment::Fragment(Fragment {
+            key,
+            offset,
+            more,
+            next: h[9],
+            data: body,
+        }));
+    }
+    transport(h[9], src, dst, body, false)
 }
 
 fn ipv6(d: &[u8]) -> Result<Segment<'_>, LayerError> {
@@ -163,15 +183,25 @@ fn ipv6(d: &[u8]) -> Result<Segment<'_>, LayerError> {
         return Err(LayerError::Malformed("IPv6 version"));
     }
     let plen = usize::from(u16::from_be_bytes([h[4], h[5]]));
-    let mut body = get(d, 40..40 + plen, "IPv6 packet")?;
+    let body = get(d, 40..40 + plen, "IPv6 packet")?;
     let addr = |o: usize| {
         let mut a = [0u8; 16];
         a.copy_from_slice(&h[o..o + 16]);
         IpAddr::V6(Ipv6Addr::from(a))
     };
-    let (src, dst) = (addr(8), addr(24));
-    let mut next = h[6];
-    // extension headers
+    ipv6_chain(h[6], addr(8), addr(24), body, false)
+}
+
+/// Walks IPv6 extension headers from `next` down to the transport. A Fragment header that is
+/// not atomic (RFC 6946) makes a [`Segment::Fragment`]; in a reassembled payload (`reassembled`)
+/// it is malformed.
+fn ipv6_chain(
+    mut next: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    mut body: &[u8],
+    reassembled: bool,
+) -> Result<Segment<'_>, LayerError> {
     for _ in 0..8 {
         match next {
             0 | 43 | 60 => {
@@ -189,25 +219,68 @@ fn ipv6(d: &[u8]) -> Result<Segment<'_>, LayerError> {
             44 => {
                 let e = get(body, 0..8, "IPv6 fragment header")?;
                 let off = u16::from_be_bytes([e[2], e[3]]);
+                let data = &body[8..];
                 if off & 0xFFF9 != 0 {
-                    return Ok(Segment::Skip(Skip::Fragment));
+                    if reassembled {
+                        return Err(LayerError::Malformed("IPv6 fragment in a fragment"));
+                    }
+                    let more = off & 1 != 0;
+                    if more && !data.len().is_multiple_of(8) {
+                        return Err(LayerError::Malformed("IPv6 fragment length"));
+                    }
+                    let key = FragKey {
+                        src,
+                        dst,
+                        proto: None,
+                        id: u32::from_be_bytes([e[4], e[5], e[6], e[7]]),
+                    };
+                    return Ok(Segment::Fragment(Fragment {
+                        key,
+                        offset: usize::from(off & 0xFFF8),
+                        more,
+                        next: e[0],
+                        data,
+                    }));
                 }
                 next = e[0];
-                body = &body[8..];
+                body = data;
             }
             _ => break,
         }
     }
-    transport(next, src, dst, body)
+    transport(next, src, dst, body, reassembled)
 }
 
-fn transport(proto: u8, src: IpAddr, dst: IpAddr, d: &[u8]) -> Result<Segment<'_>, LayerError> {
+/// Decodes a reassembled datagram down to its transport segment, like an unfragmented packet;
+/// a UDP length that disagrees with the reassembled length is malformed.
+pub fn reassembled(d: &Datagram) -> Result<Segment<'_>, LayerError> {
+    let FragKey { src, dst, .. } = d.key;
+    if d.key.proto.is_some() {
+        transport(d.next, src, dst, &d.payload, true)
+    } else {
+        ipv6_chain(d.next, src, dst, &d.payload, true)
+    }
+}
+
+/// The transport segment; `exact`: the UDP length must be the whole of `d` (reassembled).
+fn transport(
+    proto: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    d: &[u8],
+    exact: bool,
+) -> Result<Segment<'_>, LayerError> {
     match proto {
         17 => {
             let h = get(d, 0..8, "UDP header")?;
             let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
             if len < 8 {
                 return Err(LayerError::Malformed("UDP length"));
+            }
+            if exact && len != d.len() {
+                return Err(LayerError::Malformed(
+                    "UDP length of a reassembled datagram",
+                ));
             }
             Ok(Segment::Udp {
                 src: (src, u16::from_be_bytes([h[0], h[1]])),

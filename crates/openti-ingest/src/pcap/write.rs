@@ -93,6 +93,67 @@ pub fn ip_packet(src: IpAddr, dst: IpAddr, proto: u8, transport: &[u8]) -> Vec<u
     out
 }
 
+/// One IP fragment of a datagram with identification `id` (16 bits used in IPv4): `data` at
+/// octet `offset` of the payload, `more` for More Fragments. IPv6 gets a Fragment header whose
+/// Next Header is `proto`.
+pub fn ip_fragment(
+    src: IpAddr,
+    dst: IpAddr,
+    proto: u8,
+    id: u32,
+    offset: usize,
+    more: bool,
+    data: &[u8],
+) -> Vec<u8> {
+    let field = ((offset / 8) as u16) & 0x1FFF;
+    match (src, dst) {
+        (IpAddr::V4(_), IpAddr::V4(_)) => {
+            let mut p = ip_packet(src, dst, proto, data);
+            let flags = field | if more { 0x2000 } else { 0 };
+            p[4..6].copy_from_slice(&(id as u16).to_be_bytes());
+            p[6..8].copy_from_slice(&flags.to_be_bytes());
+            p
+        }
+        _ => {
+            let mut h = vec![proto, 0];
+            h.extend_from_slice(&((field << 3) | u16::from(more)).to_be_bytes());
+            h.extend_from_slice(&id.to_be_bytes());
+            h.extend_from_slice(data);
+            ip_packet(src, dst, 44, &h)
+        }
+    }
+}
+
+/// `transport` cut into IP fragments of at most `size` octets (rounded down to a multiple of
+/// 8), in order.
+pub fn ip_fragments(
+    src: IpAddr,
+    dst: IpAddr,
+    proto: u8,
+    id: u32,
+    transport: &[u8],
+    size: usize,
+) -> Vec<Vec<u8>> {
+    let size = (size / 8).max(1) * 8;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < transport.len() {
+        let end = (at + size).min(transport.len());
+        let more = end < transport.len();
+        out.push(ip_fragment(
+            src,
+            dst,
+            proto,
+            id,
+            at,
+            more,
+            &transport[at..end],
+        ));
+        at = end;
+    }
+    out
+}
+
 /// A UDP datagram.
 pub fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 8);

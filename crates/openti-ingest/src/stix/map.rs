@@ -321,7 +321,7 @@ pub fn with_cve_links(article: Observation) -> Vec<Observation> {
         for c in cves {
             let mut u = openti_model::observation::VulnerabilityUpdate::new(c.clone());
             u.articles = vec![id.clone()];
-            out.push(Observation::VulnerabilityUpdate(u));
+            out.push(Observation::VulnerabilityUpdate(Box::new(u)));
         }
     }
     out.insert(0, article);

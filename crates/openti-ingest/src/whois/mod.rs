@@ -43,7 +43,7 @@ pub fn observation(
         .map(str::to_string)
         .or_else(|| parsed.domain.clone())
         .ok_or_else(|| "whois: no domain name in the response; pass --domain".to_string())?;
-    let c = |r: Role| parsed.contact(r).cloned();
+    let c = |r: Role| parsed.contact(r).cloned().map(Box::new);
     let obs = Observation::Whois {
         domain,
         server: server.map(str::to_string),

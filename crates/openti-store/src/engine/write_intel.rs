@@ -43,7 +43,7 @@ pub(crate) struct WhoisSnapshot {
     pub nameservers: Vec<String>,
 }
 
-fn contact(c: &Option<Contact>) -> Option<WhoisContact> {
+fn contact(c: &Option<Box<Contact>>) -> Option<WhoisContact> {
     let c = c.as_ref()?;
     let address = PhysicalAddress {
         city: c.city.clone(),
@@ -62,7 +62,7 @@ fn contact(c: &Option<Contact>) -> Option<WhoisContact> {
     })
 }
 
-fn party(c: &Option<Contact>) -> Option<String> {
+fn party(c: &Option<Box<Contact>>) -> Option<String> {
     c.as_ref()
         .and_then(|c| c.organization.clone().or_else(|| c.name.clone()))
 }
