@@ -29,7 +29,7 @@ pub mod whois;
 pub use ndjson::{parse_line, LineError};
 pub use pipeline::{
     digest_reader, ingest_bytes, ingest_path, ingest_records, IngestError, IngestOptions,
-    IngestSummary, Record,
+    IngestSummary, InputDigest, Record,
 };
 
 pub use openti_model::Observation;

@@ -84,6 +84,56 @@ pub fn digest_reader(mut r: impl Read) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// The identity of an input (SHA-256 hex of its bytes): known, or being computed on another
+/// thread while the input is already read and parsed (a large capture's digest then costs no
+/// time before its first batch).
+#[derive(Debug)]
+pub enum InputDigest {
+    /// Known.
+    Known(String),
+    /// Computing; joined when the first batch needs its key.
+    Computing(Option<std::thread::JoinHandle<std::io::Result<String>>>),
+}
+
+impl From<&str> for InputDigest {
+    fn from(d: &str) -> Self {
+        InputDigest::Known(d.to_string())
+    }
+}
+
+impl From<&String> for InputDigest {
+    fn from(d: &String) -> Self {
+        InputDigest::Known(d.clone())
+    }
+}
+
+impl InputDigest {
+    /// Digests the file at `path` on a new thread.
+    pub fn of_file(path: &Path) -> Self {
+        let path = path.to_path_buf();
+        InputDigest::Computing(Some(std::thread::spawn(move || {
+            digest_reader(std::fs::File::open(&path)?)
+        })))
+    }
+
+    /// The digest (waits for the digesting thread the first time).
+    pub fn get(&mut self) -> std::io::Result<&str> {
+        if let InputDigest::Computing(handle) = self {
+            let handle = handle
+                .take()
+                .ok_or_else(|| std::io::Error::other("input digest failed earlier"))?;
+            let d = handle
+                .join()
+                .map_err(|_| std::io::Error::other("input digest thread panicked"))??;
+            *self = InputDigest::Known(d);
+        }
+        match self {
+            InputDigest::Known(d) => Ok(d),
+            InputDigest::Computing(_) => unreachable!("set just above"),
+        }
+    }
+}
+
 /// Ingest errors that stop a run (line errors never do).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -212,7 +262,7 @@ impl<R: BufRead> Iterator for NdjsonRecords<R> {
 pub async fn ingest_records<I>(
     store: &dyn Store,
     name: &str,
-    digest: &str,
+    digest: impl Into<InputDigest>,
     records: I,
     opts: &IngestOptions,
     progress: &mut (dyn FnMut(u64, &IngestSummary) + Send),
@@ -221,6 +271,7 @@ where
     I: Iterator<Item = Result<Record, std::io::Error>> + Send,
 {
     let size = opts.batch_size.max(1);
+    let mut digest: InputDigest = digest.into();
     let mut summary = IngestSummary::default();
     let mut batch: Vec<Observation> = Vec::new();
     let mut in_batch = 0usize;
@@ -257,10 +308,14 @@ where
             }
         }
         if in_batch == size || (eof && in_batch > 0) {
-            let key = format!("{digest}:{size}:{index}");
             let observations = std::mem::take(&mut batch);
             let n_obs = observations.len() as u64;
             if n_obs > 0 {
+                let digest = digest.get().map_err(|source| IngestError::Io {
+                    input: name.to_string(),
+                    source,
+                })?;
+                let key = format!("{digest}:{size}:{index}");
                 // The previous batch must be stored before this one starts (batches apply in
                 // order). Batches without observations (DNS input between two windows) write
                 // nothing, so reading goes on past them while the store works.

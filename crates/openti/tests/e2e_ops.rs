@@ -270,3 +270,56 @@ fn db_migrate_counts_and_rescore_interval_zero_leaves_dirty_hosts() {
         "the server's background pass scored them"
     );
 }
+
+#[test]
+fn dnstap_import_twice_stores_every_window_once_and_marks_hosts_dirty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let d = db.to_str().unwrap();
+    let file = dir.path().join("t.fstrm");
+    let f = file.to_str().unwrap();
+    // 30,000 messages at 200/s of message time: 150 s, so three 60 s windows, with many
+    // frame batches in between that carry no facts
+    let gen = openti(&[
+        "bench",
+        "dnstap",
+        "--messages",
+        "30000",
+        "--rate",
+        "200",
+        "--names",
+        "2000",
+        "--file",
+        f,
+    ]);
+    assert_eq!(gen.code, 0, "{}", gen.stderr);
+    let import = || {
+        let out = openti(&[
+            "import",
+            "dnstap",
+            "--json",
+            "--batch-size",
+            "1000",
+            "--database",
+            d,
+            f,
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        serde_json::from_str::<serde_json::Value>(out.stdout.trim()).unwrap()
+    };
+    let first = import();
+    let accepted = first["total"]["accepted"].as_u64().unwrap();
+    assert!(accepted > 2000, "{first}");
+    assert_eq!(first["total"]["skipped"], 0);
+    assert_eq!(first["files"][0]["dns"]["windows"], 3, "{first}");
+    assert_eq!(first["files"][0]["dns"]["messages"], 30000);
+    // the same file again: its digest names the same batches, all already applied
+    let second = import();
+    assert_eq!(second["total"]["accepted"], 0, "{second}");
+    assert_eq!(second["total"]["skipped"].as_u64(), Some(accepted));
+    // every host the import wrote waits for rescoring (marked by the writer)
+    let out = openti(&["reputation", "recompute", "--json", "--database", d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert!(v["scored"].as_u64().unwrap() > 2000, "{v}");
+}

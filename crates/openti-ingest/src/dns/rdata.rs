@@ -266,7 +266,7 @@ impl RData {
     /// dot) for NS/CNAME/PTR/DNAME/MX/SRV, the presentation text otherwise.
     pub fn value(&self) -> String {
         match self {
-            RData::A(ip) => ip.to_string(),
+            RData::A(ip) => ipv4_text(*ip),
             RData::Aaaa(ip) => ip.to_string(),
             RData::Name(n) => n.clone(),
             RData::Mx { exchange, .. } => exchange.clone(),
@@ -274,6 +274,25 @@ impl RData {
             other => other.presentation(),
         }
     }
+}
+
+/// Dotted-quad text of an IPv4 address (as `Ipv4Addr`'s `Display`, without the formatter:
+/// A records are most of passive DNS).
+pub fn ipv4_text(ip: std::net::Ipv4Addr) -> String {
+    let mut s = String::with_capacity(15);
+    for (i, o) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if o >= 100 {
+            s.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            s.push(char::from(b'0' + (o / 10) % 10));
+        }
+        s.push(char::from(b'0' + o % 10));
+    }
+    s
 }
 
 /// Appends one SvcParam in presentation form (RFC 9460 §7).

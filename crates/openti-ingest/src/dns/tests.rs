@@ -320,3 +320,16 @@ fn random_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn ipv4_text_matches_display() {
+    use crate::dns::rdata::ipv4_text;
+    use std::net::Ipv4Addr;
+    let mut r = Rng(0x1234_5678_9ABC_DEF1);
+    let mut all = vec![0u32, u32::MAX, 0x0A00_0001, 0x6464_6464, 0x0909_0909];
+    all.extend((0..2000).map(|_| r.next() as u32));
+    for v in all {
+        let ip = Ipv4Addr::from(v);
+        assert_eq!(ipv4_text(ip), ip.to_string());
+    }
+}

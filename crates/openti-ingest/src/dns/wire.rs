@@ -215,7 +215,8 @@ impl<'a> Cursor<'a> {
     }
     /// A (possibly compressed) name.
     pub fn name(&mut self) -> Result<String, WireError> {
-        let mut s = String::new();
+        // most names fit: no regrowth while labels are appended
+        let mut s = String::with_capacity(48);
         self.name_into(&mut s)?;
         Ok(s)
     }
@@ -288,6 +289,22 @@ pub fn read_name(buf: &[u8], start: usize, out: &mut String) -> Result<usize, Wi
 /// Appends one label: ASCII lower-cased, `.` and `\` escaped, other non-printable octets as
 /// `\DDD`.
 fn push_label(out: &mut String, label: &[u8]) {
+    // Fast path: a label of printable ASCII other than `.` and `\` (nearly all of them).
+    let mut lower = [0u8; 63];
+    if label.len() <= lower.len()
+        && label
+            .iter()
+            .all(|&c| matches!(c, 0x21..=0x7E) && c != b'.' && c != b'\\')
+    {
+        let lower = &mut lower[..label.len()];
+        for (d, &c) in lower.iter_mut().zip(label) {
+            *d = c.to_ascii_lowercase();
+        }
+        if let Ok(text) = std::str::from_utf8(lower) {
+            out.push_str(text);
+            return;
+        }
+    }
     for &c in label {
         match c {
             b'.' | b'\\' => {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use openti_model::normalize::{is_ip_text, parent_domain_of_subdomain, registered_domain};
 use openti_model::observation::record_value_is_host;
 
-use super::write::{merge_window, UPSERT_HOST, UPSERT_SUBDOMAIN, W};
+use super::write::{merge_window, MARK_HOST_DIRTY, UPSERT_HOST, UPSERT_SUBDOMAIN, W};
 use crate::db::{params, Conn};
 use crate::StoreResult;
 
@@ -142,8 +142,10 @@ impl DnsRows {
     /// One upsert per row (SQLite: statements are in-process calls).
     fn write_rows(&self, tx: &Conn<'_>, now: &str) -> StoreResult<()> {
         let mut hosts = tx.prepare_cached(UPSERT_HOST)?;
+        let mut dirty = tx.prepare_cached(MARK_HOST_DIRTY)?;
         for (id, h) in &self.hosts {
             hosts.execute(params![id, h.is_ip, h.first, h.last, h.registered_domain])?;
+            dirty.execute(params![id])?;
         }
         let mut subs = tx.prepare_cached(UPSERT_SUBDOMAIN)?;
         for ((domain, sub), first) in &self.subdomains {

@@ -422,6 +422,20 @@ pub(crate) const UPSERT_SUBDOMAIN: &str = "INSERT INTO subdomains (domain, sub, 
      ON CONFLICT (domain, sub) DO UPDATE SET \
      first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen))";
 
+/// Marks a host just written for rescoring. On SQLite the writer does it (migration 8 replaced
+/// the per-row triggers, which cost more than the upserts they followed); PostgreSQL's
+/// triggers still do it there.
+pub(crate) fn mark_host_dirty(tx: &Conn<'_>, host: &str) -> StoreResult<()> {
+    if let Conn::Sqlite(_) = tx {
+        tx.prepare_cached(MARK_HOST_DIRTY)?.execute(params![host])?;
+    }
+    Ok(())
+}
+
+/// SQLite: marks host `?1` for rescoring (see [`mark_host_dirty`]).
+pub(crate) const MARK_HOST_DIRTY: &str =
+    "INSERT INTO reputation_dirty (host) VALUES (?1) ON CONFLICT (host) DO NOTHING";
+
 /// Upserts a host and widens its window; derives its subdomain row and registered-domain host.
 ///
 /// Within a batch, a host whose row already covers `w` (written earlier in the same
@@ -435,6 +449,7 @@ pub(crate) fn touch_host(tx: &Conn<'_>, host: &str, w: &W) -> StoreResult<()> {
     let reg = if is_ip { None } else { registered_domain(host) };
     tx.prepare_cached(UPSERT_HOST)?
         .execute(params![host, is_ip, w.first, w.last, reg])?;
+    mark_host_dirty(tx, host)?;
     if !is_ip {
         if let Some(domain) = parent_domain_of_subdomain(host) {
             tx.prepare_cached(UPSERT_SUBDOMAIN)?

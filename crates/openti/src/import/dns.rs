@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 use openti_ingest::dns::{DnsRecords, DriverOptions, MessageSource};
-use openti_ingest::{digest_reader, ingest_records, IngestOptions, IngestSummary, Record};
+use openti_ingest::{ingest_records, IngestOptions, IngestSummary, InputDigest, Record};
 use openti_store::Store;
 use serde_json::{json, Value};
 
@@ -78,17 +78,20 @@ impl Kind {
     }
 }
 
-fn open(path: &Path) -> anyhow::Result<(String, BufReader<std::fs::File>)> {
+/// Opens a capture for reading while its digest (the input's identity) is computed on another
+/// thread.
+fn open(path: &Path) -> anyhow::Result<(InputDigest, BufReader<std::fs::File>)> {
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let digest = digest_reader(f).with_context(|| format!("reading {}", path.display()))?;
-    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    Ok((digest, BufReader::with_capacity(1 << 20, f)))
+    Ok((
+        InputDigest::of_file(path),
+        BufReader::with_capacity(1 << 20, f),
+    ))
 }
 
 async fn pipeline<I>(
     store: &dyn Store,
     name: &str,
-    digest: &str,
+    digest: InputDigest,
     records: I,
     batch_size: usize,
 ) -> anyhow::Result<IngestSummary>
@@ -115,7 +118,7 @@ pub async fn import_messages(
     async fn go<S: MessageSource + Send>(
         store: &dyn Store,
         name: &str,
-        digest: &str,
+        digest: InputDigest,
         src: S,
         opts: DriverOptions,
         batch_size: usize,
@@ -128,14 +131,14 @@ pub async fn import_messages(
     match kind {
         Kind::Dnstap => {
             let src = openti_ingest::dnstap::DnstapFile::new(reader, now);
-            let (s, dns, src) = go(store, &name, &digest, src, opts, batch_size).await?;
+            let (s, dns, src) = go(store, &name, digest, src, opts, batch_size).await?;
             let v = json!({"file": name, "format": "dnstap", "ingest": s, "dns": dns, "dnstap": src.stats()});
             Ok((s, v))
         }
         _ => {
             let src = openti_ingest::pcap::PcapFile::new(reader, ports, now)
                 .with_context(|| format!("{name}: not a readable capture"))?;
-            let (s, dns, src) = go(store, &name, &digest, src, opts, batch_size).await?;
+            let (s, dns, src) = go(store, &name, digest, src, opts, batch_size).await?;
             let v = json!({"file": name, "format": "pcap", "ingest": s, "dns": dns, "pcap": src.stats()});
             Ok((s, v))
         }
@@ -207,7 +210,7 @@ pub async fn run_cof(kind: Kind, args: CofArgs) -> anyhow::Result<u8> {
         let name = f.display().to_string();
         let (digest, reader) = open(f)?;
         let recs = openti_ingest::cof::CofRecords::new(reader);
-        let s = pipeline(store.as_ref(), &name, &digest, recs, args.batch_size).await?;
+        let s = pipeline(store.as_ref(), &name, digest, recs, args.batch_size).await?;
         report(&name, &s);
         eprintln!(
             "{name}: {} lines read: {} facts stored, {} already ingested, {} refused",
