@@ -131,6 +131,8 @@ macro_rules! impl_store {
                 &self,
                 batch: $crate::Batch,
             ) -> $crate::StoreResult<$crate::BatchOutcome> {
+                // grouped and aggregated here, on the caller's thread: the writer only runs SQL
+                let batch = $crate::engine::write::PreparedBatch::new(batch);
                 $crate::engine::write(self, move |c| $batch(c, &batch)).await
             }
 

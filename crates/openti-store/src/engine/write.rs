@@ -125,52 +125,85 @@ fn already_covered(host: &str, w: &W) -> bool {
     })
 }
 
+/// A batch made ready for its transaction on the caller's thread, so that the writer only
+/// runs SQL: its passive DNS aggregated into rows ([`DnsRows`](super::dns_rows::DnsRows),
+/// windows as stored text), its other observations grouped in input order.
+#[derive(Debug)]
+pub struct PreparedBatch {
+    key: Option<String>,
+    len: usize,
+    /// Facts that only merge (upserts).
+    merges: Vec<Observation>,
+    /// Facts that read or update what is stored (IP enrichment, WHOIS history, intelligence).
+    later: Vec<Observation>,
+    dns: super::dns_rows::DnsRows,
+}
+
+impl PreparedBatch {
+    /// Groups and aggregates a batch (CPU only, no database).
+    pub fn new(batch: Batch) -> PreparedBatch {
+        let len = batch.observations.len();
+        let (mut merges, mut later) = (Vec::new(), Vec::new());
+        let mut dns = super::dns_rows::DnsRows::default();
+        for o in batch.observations {
+            match o {
+                Observation::Dns {
+                    ref name,
+                    ref record_type,
+                    ref value,
+                    ref sensor,
+                    ref seen,
+                } => dns.add(name, record_type, value, &W::of(seen), sensor.as_deref()),
+                Observation::Component { .. }
+                | Observation::Tracker { .. }
+                | Observation::Cookie { .. }
+                | Observation::HostPair { .. }
+                | Observation::Certificate { .. }
+                | Observation::Port { .. } => merges.push(o),
+                _ => later.push(o),
+            }
+        }
+        PreparedBatch {
+            key: batch.key,
+            len,
+            merges,
+            later,
+            dns,
+        }
+    }
+}
+
 /// Applies one batch in one transaction.
-pub fn apply_batch(conn: &Conn<'_>, batch: &Batch) -> StoreResult<BatchOutcome> {
+pub fn apply_batch(conn: &Conn<'_>, batch: &PreparedBatch) -> StoreResult<BatchOutcome> {
     let _touched = TouchedScope::start();
     let tx = conn.transaction(true)?;
     let now = now_text();
-    if !claim_batch_key(&tx, batch, &now)? {
+    if !claim_batch_key(&tx, batch.key.as_deref(), batch.len, &now)? {
         return Ok(BatchOutcome::AlreadyApplied);
     }
-    // Facts that only merge (upserts) first, then those that read or update what is stored
-    // (IP enrichment, WHOIS history, intelligence), each group in input order; passive DNS
-    // last, aggregated. Merges commute, so the result is the input order's; grouping lets a
-    // PostgreSQL connection send each group's upserts as few multi-row statements.
-    let mut dns = super::dns_rows::DnsRows::default();
-    let mut later = Vec::new();
-    for o in &batch.observations {
-        match o {
-            Observation::Dns {
-                name,
-                record_type,
-                value,
-                sensor,
-                seen,
-            } => dns.add(name, record_type, value, &W::of(seen), sensor.as_deref()),
-            Observation::Component { .. }
-            | Observation::Tracker { .. }
-            | Observation::Cookie { .. }
-            | Observation::HostPair { .. }
-            | Observation::Certificate { .. }
-            | Observation::Port { .. } => apply_one(&tx, o)?,
-            _ => later.push(o),
-        }
-    }
-    for o in later {
+    // Facts that only merge (upserts) first, then those that read or update what is stored,
+    // each group in input order; passive DNS last, aggregated. Merges commute, so the result
+    // is the input order's; grouping lets a PostgreSQL connection send each group's upserts
+    // as few multi-row statements.
+    for o in batch.merges.iter().chain(&batch.later) {
         apply_one(&tx, o)?;
     }
-    dns.write(&tx, &now)?;
+    batch.dns.write(&tx, &now)?;
     tx.commit()?;
-    Ok(BatchOutcome::Applied(batch.observations.len()))
+    Ok(BatchOutcome::Applied(batch.len))
 }
 
 /// Records the batch key first, inside the batch's transaction: `false` when another
 /// transaction already applied it. A concurrent transaction inserting the same key waits on
 /// the key's unique index until this one ends, then finds it, so a batch is applied exactly
 /// once even when two processes ingest the same file at the same time.
-pub(crate) fn claim_batch_key(tx: &Conn<'_>, batch: &Batch, now: &str) -> StoreResult<bool> {
-    let Some(key) = &batch.key else {
+pub(crate) fn claim_batch_key(
+    tx: &Conn<'_>,
+    key: Option<&str>,
+    observations: usize,
+    now: &str,
+) -> StoreResult<bool> {
+    let Some(key) = key else {
         return Ok(true);
     };
     let n = tx
@@ -178,7 +211,7 @@ pub(crate) fn claim_batch_key(tx: &Conn<'_>, batch: &Batch, now: &str) -> StoreR
             "INSERT INTO ingest_batches (key, applied_at, observations) VALUES (?1, ?2, ?3) \
              ON CONFLICT (key) DO NOTHING",
         )?
-        .execute(params![key, now, batch.observations.len() as i64])?;
+        .execute(params![key, now, observations as i64])?;
     Ok(n == 1)
 }
 
@@ -517,13 +550,15 @@ mod tests {
         let mut raw = rusqlite::Connection::open_in_memory().unwrap();
         crate::sqlite::migrations::migrate(&mut raw).unwrap();
         let c = Conn::Sqlite(&raw);
-        let batch = |obs: Vec<Observation>| Batch {
-            key: None,
-            observations: obs,
+        let prepared = |obs: Vec<Observation>| {
+            PreparedBatch::new(Batch {
+                key: None,
+                observations: obs,
+            })
         };
         apply_batch(
             &c,
-            &batch(vec![
+            &prepared(vec![
                 dns("www.a.test", "2024-03-01T00:00:00Z", "2024-06-01T00:00:00Z"),
                 dns("www.a.test", "2024-04-01T00:00:00Z", "2024-05-01T00:00:00Z"),
                 dns("www.a.test", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z"),
@@ -541,8 +576,8 @@ mod tests {
         }))
         .unwrap();
         let new = || dns("new.b.test", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z");
-        assert!(apply_batch(&c, &batch(vec![new(), bad])).is_err());
-        apply_batch(&c, &batch(vec![new()])).unwrap();
+        assert!(apply_batch(&c, &prepared(vec![new(), bad])).is_err());
+        apply_batch(&c, &prepared(vec![new()])).unwrap();
         let (first, _) = window(&c, "hosts", "id", "new.b.test");
         assert_eq!(first, "2024-01-01T00:00:00.000Z");
     }
