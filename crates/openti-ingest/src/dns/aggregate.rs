@@ -89,12 +89,18 @@ struct Slot {
     last: DateTime<Utc>,
     count: u64,
     seq: u64,
+    rtype: &'static str,
 }
 
 /// Facts of the current window.
+///
+/// A fact's key is one string, `{name length}:{name}{type}\0{value}` (the length delimits the
+/// name, the type mnemonic never holds a NUL), so a sighting is looked up from borrowed text
+/// and allocates only when the fact is new.
 #[derive(Debug, Default)]
 pub struct Aggregator {
-    facts: HashMap<Answer, Slot, BuildHasherDefault<FxHasher>>,
+    facts: HashMap<Box<str>, Slot, BuildHasherDefault<FxHasher>>,
+    key: String,
     seq: u64,
     sightings: u64,
 }
@@ -107,17 +113,42 @@ impl Aggregator {
 
     /// Adds `count` sightings of `answer` at `time`.
     pub fn add(&mut self, answer: Answer, time: DateTime<Utc>, count: u64) {
+        self.add_parts(&answer.name, answer.rtype, &answer.value, time, count);
+    }
+
+    /// Adds `count` sightings of (`name`, `rtype`, `value`) at `time`.
+    pub fn add_parts(
+        &mut self,
+        name: &str,
+        rtype: &'static str,
+        value: &str,
+        time: DateTime<Utc>,
+        count: u64,
+    ) {
         self.sightings += count;
-        let seq = self.seq;
-        let e = self.facts.entry(answer).or_insert(Slot {
-            first: time,
-            last: time,
-            count: 0,
-            seq,
-        });
-        if e.seq == seq {
-            self.seq += 1;
-        }
+        self.key.clear();
+        push_decimal(&mut self.key, name.len());
+        self.key.push(':');
+        self.key.push_str(name);
+        self.key.push_str(rtype);
+        self.key.push('\0');
+        self.key.push_str(value);
+        let e = match self.facts.get_mut(self.key.as_str()) {
+            Some(e) => e,
+            None => {
+                let seq = self.seq;
+                self.seq += 1;
+                self.facts
+                    .entry(Box::from(self.key.as_str()))
+                    .or_insert(Slot {
+                        first: time,
+                        last: time,
+                        count: 0,
+                        seq,
+                        rtype,
+                    })
+            }
+        };
         e.count += count;
         if time < e.first {
             e.first = time;
@@ -149,11 +180,11 @@ impl Aggregator {
         let mut v: Vec<(u64, AggregatedFact)> = self
             .facts
             .drain()
-            .map(|(answer, s)| {
+            .map(|(key, s)| {
                 (
                     s.seq,
                     AggregatedFact {
-                        answer,
+                        answer: split_key(&key, s.rtype),
                         first: s.first,
                         last: s.last,
                         count: s.count,
@@ -163,6 +194,33 @@ impl Aggregator {
             .collect();
         v.sort_unstable_by_key(|(seq, _)| *seq);
         v.into_iter().map(|(_, f)| f).collect()
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(s: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The answer a key was built from (see [`Aggregator`]).
+fn split_key(key: &str, rtype: &'static str) -> Answer {
+    let (len, rest) = key.split_once(':').unwrap_or(("0", key));
+    let len: usize = len.parse().unwrap_or(0);
+    let (name, rest) = (
+        rest.get(..len).unwrap_or(""),
+        rest.get(len..).unwrap_or(rest),
+    );
+    let value = rest
+        .strip_prefix(rtype)
+        .and_then(|r| r.strip_prefix('\0'))
+        .unwrap_or(rest);
+    Answer {
+        name: name.to_string(),
+        rtype,
+        value: value.to_string(),
     }
 }
 
@@ -176,6 +234,38 @@ mod tests {
             rtype: "A",
             value: v.into(),
         }
+    }
+
+    #[test]
+    fn keys_that_look_alike_stay_apart_and_round_trip() {
+        let t = DateTime::from_timestamp(1, 0).unwrap();
+        let mut g = Aggregator::new();
+        let answers = [
+            ("1:a", "A", "b"),
+            ("1", "A", ":ab"),
+            ("1:aA", "A", "b"),
+            ("x", "A", "\0A\0"),
+            ("x\0A", "A", ""),
+            ("", "TXT", "\"\""),
+        ];
+        for (n, r, v) in answers {
+            g.add_parts(n, r, v, t, 1);
+        }
+        g.add_parts("1:a", "A", "b", t, 2);
+        assert_eq!(g.len(), answers.len());
+        let out = g.drain();
+        let back: Vec<_> = out
+            .iter()
+            .map(|f| {
+                (
+                    f.answer.name.as_str(),
+                    f.answer.rtype,
+                    f.answer.value.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(back, answers);
+        assert_eq!(out[0].count, 3);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::aggregate::{AggregatedFact, Aggregator};
-use super::{collect_answers, parse, Answer, Verdict};
+use super::{scan_answers, ScannedAnswers, Verdict};
 use crate::Record;
 
 /// What a unit of input turned out to be.
@@ -108,7 +108,7 @@ pub struct DnsRecords<S> {
     window_start: Option<DateTime<Utc>>,
     pending: VecDeque<Record>,
     flushed: Vec<AggregatedFact>,
-    answers: Vec<Answer>,
+    answers: ScannedAnswers,
     last: (u64, u64),
     done: bool,
 }
@@ -124,7 +124,7 @@ impl<S: MessageSource> DnsRecords<S> {
             window_start: None,
             pending: VecDeque::new(),
             flushed: Vec::new(),
-            answers: Vec::new(),
+            answers: ScannedAnswers::new(),
             last: (0, 0),
             done: false,
         }
@@ -204,18 +204,15 @@ impl<S: MessageSource> Iterator for DnsRecords<S> {
             let mut first_error: Option<String> = None;
             let mut sink = |time: DateTime<Utc>, wire: &[u8]| {
                 stats.messages += 1;
-                let msg = match parse(wire) {
-                    Ok(m) => m,
+                match scan_answers(wire, answers) {
                     Err(e) => {
                         stats.malformed_messages += 1;
                         first_error.get_or_insert_with(|| format!("malformed DNS message: {e}"));
                         return;
                     }
-                };
-                match collect_answers(msg, answers) {
-                    Verdict::Query => stats.queries += 1,
-                    Verdict::NotNoError => stats.not_noerror += 1,
-                    Verdict::NoError => stats.noerror += 1,
+                    Ok(Verdict::Query) => stats.queries += 1,
+                    Ok(Verdict::NotNoError) => stats.not_noerror += 1,
+                    Ok(Verdict::NoError) => stats.noerror += 1,
                 }
                 if answers.is_empty() {
                     return;
@@ -226,9 +223,9 @@ impl<S: MessageSource> Iterator for DnsRecords<S> {
                     flushed.extend(agg.drain());
                     *window_start = Some(time);
                 }
-                for a in answers.drain(..) {
+                for (name, rtype, value) in answers.iter() {
                     stats.answers += 1;
-                    agg.add(a, time, 1);
+                    agg.add_parts(name, rtype, value, time, 1);
                 }
             };
             match source.next_unit(&mut sink) {

@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod build;
 pub mod driver;
 pub mod rdata;
+pub mod scan;
 pub mod wire;
 
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod tests;
 
 pub use aggregate::{AggregatedFact, Aggregator};
 pub use driver::{DnsRecords, DnsStats, DriverOptions, MessageSource, UnitInfo, UnitStatus};
+pub use scan::{scan_answers, ScannedAnswers};
 pub use wire::{parse, Message, WireError};
 
 /// One answer worth keeping: owner name, type mnemonic, stored value.

@@ -280,7 +280,13 @@ impl RData {
 /// A records are most of passive DNS).
 pub fn ipv4_text(ip: std::net::Ipv4Addr) -> String {
     let mut s = String::with_capacity(15);
-    for (i, o) in ip.octets().into_iter().enumerate() {
+    push_ipv4(&mut s, ip.octets());
+    s
+}
+
+/// Appends the dotted-quad text of an IPv4 address.
+pub fn push_ipv4(s: &mut String, octets: [u8; 4]) {
+    for (i, o) in octets.into_iter().enumerate() {
         if i > 0 {
             s.push('.');
         }
@@ -292,7 +298,6 @@ pub fn ipv4_text(ip: std::net::Ipv4Addr) -> String {
         }
         s.push(char::from(b'0' + o % 10));
     }
-    s
 }
 
 /// Appends one SvcParam in presentation form (RFC 9460 §7).

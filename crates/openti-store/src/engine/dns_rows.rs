@@ -28,6 +28,8 @@ pub(crate) struct HostRow {
     pub first: Option<String>,
     /// Last seen.
     pub last: Option<String>,
+    /// The registered domain this host is a subdomain of (its `subdomains` row).
+    pub parent: Option<String>,
 }
 
 /// A passive DNS row: window and count, and the sensor of its newest sighting.
@@ -46,7 +48,7 @@ pub(crate) struct DnsRows {
     pub pdns: BTreeMap<(String, String, String), PdnsRow>,
     /// Host → row.
     pub hosts: BTreeMap<String, HostRow>,
-    /// (registered domain, subdomain) → first seen.
+    /// (registered domain, subdomain) → first seen (filled by [`DnsRows::finish`]).
     pub subdomains: BTreeMap<(String, String), Option<String>>,
 }
 
@@ -93,23 +95,24 @@ impl DnsRows {
         e.w.count = e.w.count.saturating_add(w.count);
     }
 
-    /// A host, its subdomain row and its registered domain (as `touch_host` derives them).
+    /// A host and its registered domain (as `touch_host` derives them); its subdomain row
+    /// follows in [`DnsRows::finish`].
     fn host(&mut self, host: &str, w: &W) {
         if let Some(row) = self.hosts.get_mut(host) {
             min_opt(&mut row.first, &w.first);
             max_opt(&mut row.last, &w.last);
-            if let Some(domain) = (!row.is_ip)
-                .then(|| parent_domain_of_subdomain(host))
-                .flatten()
-            {
-                if let Some(f) = self.subdomains.get_mut(&(domain, host.to_string())) {
-                    min_opt(f, &w.first);
-                }
-            }
             return;
         }
         let is_ip = is_ip_text(host);
         let reg = if is_ip { None } else { registered_domain(host) };
+        let parent = if is_ip {
+            None
+        } else {
+            parent_domain_of_subdomain(host)
+        };
+        if let Some(domain) = &parent {
+            self.host(domain, &W::none());
+        }
         self.hosts.insert(
             host.to_string(),
             HostRow {
@@ -117,15 +120,22 @@ impl DnsRows {
                 registered_domain: reg,
                 first: w.first.clone(),
                 last: w.last.clone(),
+                parent,
             },
         );
-        if !is_ip {
-            if let Some(domain) = parent_domain_of_subdomain(host) {
-                self.subdomains
-                    .insert((domain.clone(), host.to_string()), w.first.clone());
-                self.host(&domain, &W::none());
-            }
-        }
+    }
+
+    /// Derives the subdomain rows once every observation is added: a subdomain row is first
+    /// seen when its host was (both take the minimum over the same sightings).
+    pub fn finish(&mut self) {
+        self.subdomains = self
+            .hosts
+            .iter()
+            .filter_map(|(host, row)| {
+                let domain = row.parent.clone()?;
+                Some(((domain, host.clone()), row.first.clone()))
+            })
+            .collect();
     }
 
     /// Writes the rows in the caller's transaction.
@@ -206,6 +216,7 @@ mod tests {
             &w("2024-05", "2024-06", 1),
             None,
         );
+        r.finish();
         assert_eq!(r.pdns.len(), 2);
         let a = &r.pdns[&("www.a.test".into(), "A".into(), "192.0.2.1".into())];
         assert_eq!(

@@ -163,6 +163,7 @@ impl PreparedBatch {
                 _ => later.push(o),
             }
         }
+        dns.finish();
         PreparedBatch {
             key: batch.key,
             len,
