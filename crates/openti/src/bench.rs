@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use openti_ingest::dns::build::{MessageBuilder, RESPONSE_FLAGS};
 use openti_ingest::dns::rdata::RData;
 use openti_ingest::dns::wire::rtype;
-use openti_ingest::dns::{collect_answers, parse, DriverOptions, Verdict};
+use openti_ingest::dns::{scan_answers, DriverOptions, ScannedAnswers, Verdict};
 use openti_ingest::dnstap::framestream::{
     encode_control, encode_data, Control, ControlType, FrameKind, FrameReader, DEFAULT_MAX_FRAME,
     DNSTAP_CONTENT_TYPE,
@@ -142,11 +142,12 @@ pub fn generate(path: &Path, n: u64, names: u64, rate: u64) -> anyhow::Result<()
     Ok(())
 }
 
-/// Decode only: frames → protobuf → DNS message → answers; returns (messages, answers).
+/// Decode only: frames → protobuf → DNS message → answers (as text, the importer's path);
+/// returns (messages, answers).
 pub fn decode_only(path: &Path) -> anyhow::Result<(u64, u64)> {
     let f = std::fs::File::open(path)?;
     let mut r = FrameReader::new(BufReader::with_capacity(1 << 20, f), DEFAULT_MAX_FRAME);
-    let (mut buf, mut answers) = (Vec::new(), Vec::new());
+    let (mut buf, mut answers) = (Vec::new(), ScannedAnswers::new());
     let (mut msgs, mut n_answers) = (0u64, 0u64);
     while let Some(k) = r.read_into(&mut buf)? {
         if k != FrameKind::Data {
@@ -154,11 +155,8 @@ pub fn decode_only(path: &Path) -> anyhow::Result<(u64, u64)> {
         }
         if let Ok(Some(resp)) = response_of(&buf) {
             msgs += 1;
-            if let Ok(m) = parse(resp.wire) {
-                if collect_answers(m, &mut answers) == Verdict::NoError {
-                    n_answers += answers.len() as u64;
-                }
-                answers.clear();
+            if scan_answers(resp.wire, &mut answers) == Ok(Verdict::NoError) {
+                n_answers += answers.len() as u64;
             }
         }
     }

@@ -15,7 +15,7 @@ use super::framestream::{
     decode_frame, encode_control, Control, ControlType, Frame, FrameError, DEFAULT_MAX_FRAME,
     DNSTAP_CONTENT_TYPE,
 };
-use crate::dns::{collect_answers, parse, Aggregator, Answer, Verdict};
+use crate::dns::{scan_answers, Aggregator, ScannedAnswers, Verdict};
 
 /// Counters of the live collector (over all connections).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -51,7 +51,7 @@ pub struct Live {
     pub agg: Aggregator,
     /// Counters.
     pub stats: LiveStats,
-    answers: Vec<Answer>,
+    answers: ScannedAnswers,
 }
 
 impl Live {
@@ -72,20 +72,18 @@ impl Live {
             Ok(Some(r)) => r,
         };
         self.stats.responses += 1;
-        let msg = match parse(r.wire) {
-            Ok(m) => m,
+        match scan_answers(r.wire, &mut self.answers) {
             Err(_) => {
                 self.stats.malformed_messages += 1;
                 return;
             }
-        };
-        if collect_answers(msg, &mut self.answers) == Verdict::NoError {
-            self.stats.noerror += 1;
+            Ok(Verdict::NoError) => self.stats.noerror += 1,
+            Ok(_) => {}
         }
         let time = r.time.unwrap_or(now);
-        for a in self.answers.drain(..) {
+        for (name, rtype, value) in self.answers.iter() {
             self.stats.answers += 1;
-            self.agg.add(a, time, 1);
+            self.agg.add_parts(name, rtype, value, time, 1);
         }
     }
 }
