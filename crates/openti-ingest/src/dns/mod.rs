@@ -16,7 +16,7 @@ pub mod scan;
 pub mod wire;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use aggregate::{AggregatedFact, Aggregator};
 pub use driver::{DnsRecords, DnsStats, DriverOptions, MessageSource, UnitInfo, UnitStatus};

@@ -508,22 +508,9 @@ fn pending_datagrams_are_bounded() {
     assert_eq!((d.pending(), d.stats.expired), (0, MAX_PENDING as u64));
 }
 
-/// A small deterministic PRNG (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_fragment_sequences_never_panic() {
+    use crate::dns::tests::Rng;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let msg = big_response(40);
     for round in 0..300 {
