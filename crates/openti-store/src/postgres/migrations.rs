@@ -33,7 +33,32 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, V3_PDNS_SENSOR),
     (4, V4_PDNS_PAGE_INDEXES),
     (5, V5_PAIR_TRACKER_PAGE_INDEXES),
+    (6, V6_ASN_DIRTY_ROW_TRIGGER),
 ];
+
+/// The names resolving to an IP are marked dirty when its ASN changes by a row trigger on
+/// `UPDATE OF asn` (as SQLite's `reputation_dirty_ip_asn`), not by joining the statement's
+/// old and new transition tables: the planner joined those (no statistics, no index) in a
+/// nested loop, and one host upsert statement of a passive DNS window (61,635 hosts, a third
+/// of them IPs) ran for over a minute and hit the statement timeout. Host upserts never set
+/// `asn`, so the row trigger does not fire for them at all.
+const V6_ASN_DIRTY_ROW_TRIGGER: &str = r#"
+CREATE OR REPLACE FUNCTION openti_dirty_hosts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reputation_dirty (host) SELECT id FROM new_rows ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION openti_dirty_ip_asn() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reputation_dirty (host)
+        SELECT DISTINCT host FROM passive_dns WHERE value = NEW.id AND rtype IN ('A', 'AAAA')
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER reputation_dirty_ip_asn AFTER UPDATE OF asn ON hosts
+    FOR EACH ROW WHEN (NEW.is_ip = 1 AND NEW.asn IS DISTINCT FROM OLD.asn)
+    EXECUTE FUNCTION openti_dirty_ip_asn();
+"#;
 
 /// Host pair and tracker pages in index order (as SQLite migration 7).
 const V5_PAIR_TRACKER_PAGE_INDEXES: &str = r#"

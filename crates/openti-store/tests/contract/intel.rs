@@ -292,3 +292,82 @@ pub async fn hosts_and_enrichment(store: &dyn Store) {
         .expect("get")
         .is_none());
 }
+
+/// Every write marks the hosts it touches for rescoring, and an IP's ASN change marks the
+/// names resolving to it; a write that leaves the ASN alone does not.
+pub async fn writes_mark_hosts_dirty(store: &dyn Store) {
+    let clear = || async {
+        let scorer: reputation::Scorer = std::sync::Arc::new(
+            |_: &openti_model::evidence::HostEvidence| reputation::Scored {
+                score: 0,
+                rules: Vec::new(),
+                base_malicious: false,
+            },
+        );
+        let mut total = 0;
+        loop {
+            let s = store
+                .rescore(
+                    reputation::RescoreSet::Dirty(1000),
+                    scorer.clone(),
+                    "contract",
+                )
+                .await
+                .expect("rescore");
+            total += s.scored;
+            if s.remaining == 0 {
+                return total;
+            }
+        }
+    };
+    // marking an already dirty host marks nothing new: 0 means it was dirty
+    let was_dirty = |host: &'static str| async move {
+        store
+            .mark_reputation_dirty(Some(vec![host.to_string()]))
+            .await
+            .expect("mark")
+            == 0
+    };
+    let dns = |last: &str| {
+        format!(
+            r#"{{"kind":"dns","name":"www.dirty.test","type":"A","value":"192.0.2.55","first_seen":"2024-01-01T00:00:00Z","last_seen":"{last}"}}"#
+        )
+    };
+    let ip = |asn: u32, time: &str| {
+        format!(r#"{{"kind":"ip","ip":"192.0.2.55","asn":{asn},"time":"{time}"}}"#)
+    };
+    apply(
+        store,
+        None,
+        &[
+            &dns("2024-01-02T00:00:00Z"),
+            &ip(64500, "2024-01-02T00:00:00Z"),
+        ],
+    )
+    .await;
+    assert!(
+        clear().await >= 3,
+        "name, IP and registered domain were dirty"
+    );
+    assert!(!was_dirty("www.dirty.test").await);
+    clear().await;
+
+    // a later sighting widens both hosts' windows: both are marked
+    apply(store, None, &[&dns("2024-02-01T00:00:00Z")]).await;
+    assert!(was_dirty("www.dirty.test").await);
+    assert!(was_dirty("192.0.2.55").await);
+    clear().await;
+
+    // the IP's ASN changes: the name resolving to it is marked too
+    apply(store, None, &[&ip(64501, "2024-03-01T00:00:00Z")]).await;
+    assert!(
+        was_dirty("www.dirty.test").await,
+        "ASN change marks the names"
+    );
+    clear().await;
+
+    // the same ASN again: the IP is marked (its window widened), the name is not
+    apply(store, None, &[&ip(64501, "2024-04-01T00:00:00Z")]).await;
+    assert!(was_dirty("192.0.2.55").await);
+    assert!(!was_dirty("www.dirty.test").await, "no ASN change, no mark");
+}

@@ -39,6 +39,7 @@ macro_rules! every_contract {
             hosts_and_enrichment,
             sensors_follow_the_newest_sighting,
             fixture_entities_round_trip_by_id,
+            writes_mark_hosts_dirty,
         );
     };
 }
