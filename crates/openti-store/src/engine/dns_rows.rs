@@ -48,8 +48,6 @@ pub(crate) struct DnsRows {
     pub pdns: BTreeMap<(String, String, String), PdnsRow>,
     /// Host → row.
     pub hosts: BTreeMap<String, HostRow>,
-    /// (registered domain, subdomain) → first seen (filled by [`DnsRows::finish`]).
-    pub subdomains: BTreeMap<(String, String), Option<String>>,
 }
 
 fn min_opt(a: &mut Option<String>, b: &Option<String>) {
@@ -96,7 +94,7 @@ impl DnsRows {
     }
 
     /// A host and its registered domain (as `touch_host` derives them); its subdomain row
-    /// follows in [`DnsRows::finish`].
+    /// follows from it ([`DnsRows::subdomains`]).
     fn host(&mut self, host: &str, w: &W) {
         if let Some(row) = self.hosts.get_mut(host) {
             min_opt(&mut row.first, &w.first);
@@ -125,17 +123,13 @@ impl DnsRows {
         );
     }
 
-    /// Derives the subdomain rows once every observation is added: a subdomain row is first
-    /// seen when its host was (both take the minimum over the same sightings).
-    pub fn finish(&mut self) {
-        self.subdomains = self
-            .hosts
+    /// The subdomain rows `(registered domain, subdomain, first seen)`, in subdomain order: a
+    /// subdomain row is first seen when its host was (both take the minimum over the same
+    /// sightings).
+    pub fn subdomains(&self) -> impl Iterator<Item = (&str, &str, &Option<String>)> {
+        self.hosts
             .iter()
-            .filter_map(|(host, row)| {
-                let domain = row.parent.clone()?;
-                Some(((domain, host.clone()), row.first.clone()))
-            })
-            .collect();
+            .filter_map(|(host, row)| Some((row.parent.as_deref()?, host.as_str(), &row.first)))
     }
 
     /// Writes the rows in the caller's transaction.
@@ -158,7 +152,7 @@ impl DnsRows {
             dirty.execute(params![id])?;
         }
         let mut subs = tx.prepare_cached(UPSERT_SUBDOMAIN)?;
-        for ((domain, sub), first) in &self.subdomains {
+        for (domain, sub, first) in self.subdomains() {
             subs.execute(params![domain, sub, first])?;
         }
         let mut pdns = tx.prepare_cached(concat!(
@@ -216,7 +210,6 @@ mod tests {
             &w("2024-05", "2024-06", 1),
             None,
         );
-        r.finish();
         assert_eq!(r.pdns.len(), 2);
         let a = &r.pdns[&("www.a.test".into(), "A".into(), "192.0.2.1".into())];
         assert_eq!(
@@ -241,7 +234,9 @@ mod tests {
             Some("a.test")
         );
         assert_eq!(
-            r.subdomains[&("a.test".into(), "www.a.test".into())].as_deref(),
+            r.subdomains()
+                .find(|(d, sub, _)| (*d, *sub) == ("a.test", "www.a.test"))
+                .and_then(|(_, _, first)| first.as_deref()),
             Some("2024-01")
         );
         assert!(r.hosts["192.0.2.1"].is_ip, "A values are IP hosts");

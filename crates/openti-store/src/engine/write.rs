@@ -132,10 +132,10 @@ fn already_covered(host: &str, w: &W) -> bool {
 pub struct PreparedBatch {
     key: Option<String>,
     len: usize,
-    /// Facts that only merge (upserts).
-    merges: Vec<Observation>,
-    /// Facts that read or update what is stored (IP enrichment, WHOIS history, intelligence).
-    later: Vec<Observation>,
+    /// The facts other than passive DNS: those that only merge (upserts) first, then those
+    /// that read or update what is stored (IP enrichment, WHOIS history, intelligence), each
+    /// group in input order.
+    ordered: Vec<Observation>,
     dns: super::dns_rows::DnsRows,
 }
 
@@ -163,12 +163,11 @@ impl PreparedBatch {
                 _ => later.push(o),
             }
         }
-        dns.finish();
+        merges.append(&mut later);
         PreparedBatch {
             key: batch.key,
             len,
-            merges,
-            later,
+            ordered: merges,
             dns,
         }
     }
@@ -186,7 +185,7 @@ pub fn apply_batch(conn: &Conn<'_>, batch: &PreparedBatch) -> StoreResult<BatchO
     // each group in input order; passive DNS last, aggregated. Merges commute, so the result
     // is the input order's; grouping lets a PostgreSQL connection send each group's upserts
     // as few multi-row statements.
-    for o in batch.merges.iter().chain(&batch.later) {
+    for o in &batch.ordered {
         apply_one(&tx, o)?;
     }
     batch.dns.write(&tx, &now)?;

@@ -104,13 +104,13 @@ pub(crate) fn write_dns(c: &mut PgConn, rows: &DnsRows, now: &str) -> StoreResul
     }
     c.execute_raw(HOSTS, &[&ids, &is_ip, &firsts, &lasts, &regs])?;
 
-    if !rows.subdomains.is_empty() {
-        let (mut domains, mut subs, mut firsts) = (Vec::new(), Vec::new(), Vec::new());
-        for ((d, s), f) in &rows.subdomains {
-            domains.push(d.as_str());
-            subs.push(s.as_str());
-            firsts.push(f.as_deref());
-        }
+    let (mut domains, mut subs, mut firsts) = (Vec::new(), Vec::new(), Vec::new());
+    for (d, s, f) in rows.subdomains() {
+        domains.push(d);
+        subs.push(s);
+        firsts.push(f.as_deref());
+    }
+    if !domains.is_empty() {
         c.execute_raw(SUBDOMAINS, &[&domains, &subs, &firsts])?;
     }
 
